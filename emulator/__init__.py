@@ -1,0 +1,1 @@
+"""kkt_emu: the software emulator of fiscal registers (installed from the emulator/ folder)."""

@@ -1,0 +1,88 @@
+"""The in-process attachment: ``emu://atol`` — a virtual device inside the caller's process.
+
+No threads and no OS resources: a write runs the device at once and its answer waits in a buffer
+for the next read. Link deadlines of the device side are honoured during reads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from kkt_drivers.errors import ConfigurationError, TransportError
+from kkt_drivers.transport.base import Transport
+from kkt_drivers.url import DeviceUrl
+
+from ..core.connection import DeviceConnection
+from ..core.control import DeviceControl
+from ..core.device import VirtualDevice
+from ..personalities import connect_to, create_device
+
+_KNOWN_OPTIONS = {"transport", "password", "model", "name"}
+_NAMED: dict[str, VirtualDevice] = {}
+_NAMED_LOCK = threading.Lock()
+
+
+def device_for_url(url: DeviceUrl) -> VirtualDevice:
+    """Create the device an emulator URL describes (``name=`` shares one device in this process)."""
+    unknown = set(url.options) - _KNOWN_OPTIONS
+    if unknown:
+        raise ConfigurationError(f"unknown emulator option(s) {sorted(unknown)} in {url}")
+    model = url.options.get("model")
+    name = url.options.get("name")
+    try:
+        if not name:
+            return create_device(url.family, model)
+        with _NAMED_LOCK:
+            if name not in _NAMED:
+                _NAMED[name] = create_device(url.family, model, name=name)
+            return _NAMED[name]
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from exc
+
+
+class InProcessTransport(Transport):
+    def __init__(self, device: VirtualDevice, generation: str) -> None:
+        self.device = device
+        self.generation = generation
+        self.address = f"emu://{device.family}?transport={generation}"
+        self.control = DeviceControl(device)
+        self._conn: DeviceConnection | None = None
+
+    def open(self) -> None:
+        self._conn = connect_to(self.device, self.generation)
+
+    def close(self) -> None:
+        self._conn = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    def _require(self) -> DeviceConnection:
+        if self._conn is None:
+            raise TransportError(f"{self.address} is not open")
+        return self._conn
+
+    def write(self, data: bytes) -> None:
+        self._require().receive(data)
+
+    def read(self, timeout: float) -> bytes:
+        conn = self._require()
+        end = time.monotonic() + timeout
+        while True:
+            now = time.monotonic()
+            conn.poll(now)
+            out = conn.take_output(now)
+            if out:
+                return out
+            if now >= end:
+                return b""
+            due = conn.next_event()
+            wake = end if due is None else min(end, due)
+            time.sleep(max(wake - now, 0.0))
+
+
+def open_inprocess(url: DeviceUrl) -> InProcessTransport:
+    """Entry point for ``emu://<family>?transport=v2|v3&model=…&name=…``."""
+    return InProcessTransport(device_for_url(url), url.transport_generation)

@@ -1,0 +1,173 @@
+"""One thread serving device connections over file descriptors (pty masters, TCP sockets).
+
+Reads are fed to each :class:`~kkt_emu.core.connection.DeviceConnection`; its due output is
+written with back-pressure (partial writes are kept and retried when the fd is writable, so a
+pty's ~20 KB buffer or a slow TCP peer never loses bytes); link deadlines are honoured by
+computing the select timeout from the connections' next events.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import selectors
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..core.connection import DeviceConnection
+
+MAX_READ = 4096
+
+
+@dataclass(eq=False)
+class Endpoint:
+    fd: int
+    connection: DeviceConnection
+    sock: socket.socket | None = None
+    pending: bytearray = field(default_factory=bytearray)
+    keep_open: bool = False  # a pty master: EIO means "no client now", not "gone"
+
+
+class ServerLoop:
+    def __init__(self) -> None:
+        self._sel = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        self._sel.register(self._wake_r, selectors.EVENT_READ, None)
+        self._endpoints: dict[int, Endpoint] = {}
+        self._listeners: dict[int, tuple[socket.socket, Callable[[socket.socket], Endpoint]]] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # -- registration ----------------------------------------------------------------------
+    def add_endpoint(self, endpoint: Endpoint) -> None:
+        with self._lock:
+            self._endpoints[endpoint.fd] = endpoint
+            self._sel.register(endpoint.fd, selectors.EVENT_READ, endpoint)
+        self.wake()
+
+    def add_listener(self, sock: socket.socket, accept: Callable[[socket.socket], Endpoint]) -> None:
+        sock.setblocking(False)
+        with self._lock:
+            self._listeners[sock.fileno()] = (sock, accept)
+            self._sel.register(sock.fileno(), selectors.EVENT_READ, "listener")
+        self.wake()
+
+    def wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:
+            pass
+
+    # -- running ---------------------------------------------------------------------------
+    def start(self, name: str = "kkt-emu") -> None:
+        self._thread = threading.Thread(target=self.run, name=name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        for ep in list(self._endpoints.values()):
+            self._drop(ep, close=not ep.keep_open)
+        for sock, _ in self._listeners.values():
+            sock.close()
+        self._listeners.clear()
+        self._sel.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            now = time.monotonic()
+            timeout = 0.5
+            for ep in list(self._endpoints.values()):
+                due = ep.connection.next_event()
+                if due is not None:
+                    timeout = min(timeout, max(due - now, 0.0))
+                if ep.pending:
+                    timeout = min(timeout, 0.01)
+            for key, events in self._sel.select(timeout):
+                if key.data is None:
+                    try:
+                        os.read(self._wake_r, 4096)
+                    except BlockingIOError:
+                        pass
+                elif key.data == "listener":
+                    self._accept(key.fd)
+                elif events & selectors.EVENT_READ:
+                    self._read(key.data)
+            now = time.monotonic()
+            for ep in list(self._endpoints.values()):
+                ep.connection.poll(now)
+                self._flush(ep, now)
+
+    def _accept(self, fd: int) -> None:
+        sock, factory = self._listeners[fd]
+        try:
+            client, _ = sock.accept()
+        except (BlockingIOError, OSError):
+            return
+        client.setblocking(False)
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        endpoint = factory(client)
+        self._endpoints[endpoint.fd] = endpoint
+        self._sel.register(endpoint.fd, selectors.EVENT_READ, endpoint)
+
+    def _read(self, ep: Endpoint) -> None:
+        try:
+            data = os.read(ep.fd, MAX_READ) if ep.sock is None else ep.sock.recv(MAX_READ)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            if ep.keep_open and exc.errno == errno.EIO:
+                return  # pty with no client: wait for one
+            self._drop(ep)
+            return
+        if not data:
+            if not ep.keep_open:
+                self._drop(ep)
+            return
+        ep.connection.receive(data)
+
+    def _flush(self, ep: Endpoint, now: float) -> None:
+        while True:
+            chunk = ep.connection.take_output(now)
+            if not chunk:
+                break
+            ep.pending += chunk
+            if not self._write(ep):
+                return
+        self._write(ep)
+
+    def _write(self, ep: Endpoint) -> bool:
+        """Write what is pending; False if the fd would block (retry later)."""
+        while ep.pending:
+            try:
+                sent = os.write(ep.fd, ep.pending) if ep.sock is None else ep.sock.send(ep.pending)
+            except BlockingIOError:
+                return False
+            except OSError:
+                if not ep.keep_open:
+                    self._drop(ep)
+                ep.pending.clear()
+                return False
+            del ep.pending[:sent]
+        return True
+
+    def _drop(self, ep: Endpoint, close: bool = True) -> None:
+        if self._endpoints.pop(ep.fd, None) is not None:
+            try:
+                self._sel.unregister(ep.fd)
+            except (KeyError, ValueError):
+                pass
+        if close:
+            if ep.sock is not None:
+                ep.sock.close()
+            elif not ep.keep_open:
+                os.close(ep.fd)

@@ -1,0 +1,86 @@
+"""Serve a virtual device on a pseudo-terminal (Linux, macOS).
+
+* both ends are put in raw mode at creation, so every byte 0x00–0xFF passes unchanged;
+* the emulator keeps its own slave fd open, so the master never reports a hang-up when a client
+  closes, and a client can come and go;
+* the emulator never speaks first (pyserial's open() discards pending input).
+"""
+
+from __future__ import annotations
+
+import os
+import tty
+from typing import Any
+
+from kkt_drivers.errors import ConfigurationError
+from kkt_drivers.transport.serial import SerialTransport
+from kkt_drivers.url import DeviceUrl
+
+from ..core.control import DeviceControl
+from ..core.device import VirtualDevice
+from ..personalities import connect_to
+from .loop import Endpoint, ServerLoop
+
+
+class PtyAttachment:
+    def __init__(self, device: VirtualDevice, generation: str, *, loop: ServerLoop | None = None,
+                 link: str | None = None) -> None:
+        self.device = device
+        self.generation = generation
+        self.loop = loop
+        self._own_loop = loop is None
+        self.link_path = link
+        self.master = self.slave = -1
+        self.path = ""
+
+    def start(self) -> PtyAttachment:
+        master, slave = os.openpty()
+        tty.setraw(master)
+        tty.setraw(slave)
+        os.set_blocking(master, False)
+        self.master, self.slave = master, slave
+        self.path = os.ttyname(slave)
+        if self.link_path:
+            if os.path.lexists(self.link_path):
+                os.unlink(self.link_path)
+            os.symlink(self.path, self.link_path)
+        if self.loop is None:
+            self.loop = ServerLoop()
+            self.loop.start("kkt-emu-pty")
+        self.loop.add_endpoint(Endpoint(master, connect_to(self.device, self.generation), keep_open=True))
+        return self
+
+    def stop(self) -> None:
+        if self.loop is not None and self._own_loop:
+            self.loop.stop()
+        for fd in (self.master, self.slave):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.master = self.slave = -1
+        if self.link_path and os.path.islink(self.link_path):
+            os.unlink(self.link_path)
+
+
+class PtyClientTransport(SerialTransport):
+    """A serial transport to a pty the emulator serves in this process; closing it stops the emulator."""
+
+    def __init__(self, attachment: PtyAttachment, **kwargs: Any) -> None:
+        super().__init__(attachment.path, **kwargs)
+        self.attachment = attachment
+        self.control = DeviceControl(attachment.device)
+
+    def close(self) -> None:
+        super().close()
+        self.attachment.stop()
+
+
+def open_pty(url: DeviceUrl) -> PtyClientTransport:
+    """Entry point for ``emu+pty://<family>?transport=v2|v3&model=…``."""
+    from .inprocess import device_for_url
+
+    device = device_for_url(url)
+    attachment = PtyAttachment(device, url.transport_generation).start()
+    return PtyClientTransport(attachment)

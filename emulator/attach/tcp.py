@@ -1,0 +1,68 @@
+"""Serve a virtual device on a TCP port: 127.0.0.1 and port 0 (any free port) unless told otherwise."""
+
+from __future__ import annotations
+
+import socket
+
+from kkt_drivers.transport.tcp import TcpTransport
+from kkt_drivers.url import DeviceUrl
+
+from ..core.control import DeviceControl
+from ..core.device import VirtualDevice
+from ..personalities import connect_to
+from .loop import Endpoint, ServerLoop
+
+
+class TcpAttachment:
+    def __init__(self, device: VirtualDevice, generation: str, *, host: str = "127.0.0.1", port: int = 0,
+                 loop: ServerLoop | None = None) -> None:
+        self.device = device
+        self.generation = generation
+        self.host, self.port = host, port
+        self.loop = loop
+        self._own_loop = loop is None
+        self.sock: socket.socket | None = None
+
+    def start(self) -> TcpAttachment:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        sock.listen(8)
+        self.sock = sock
+        self.host, self.port = sock.getsockname()[:2]
+        if self.loop is None:
+            self.loop = ServerLoop()
+            self.loop.start("kkt-emu-tcp")
+        self.loop.add_listener(sock, self._accept)
+        return self
+
+    def _accept(self, client: socket.socket) -> Endpoint:
+        return Endpoint(client.fileno(), connect_to(self.device, self.generation), sock=client)
+
+    def stop(self) -> None:
+        if self.loop is not None and self._own_loop:
+            self.loop.stop()
+        elif self.sock is not None:
+            self.sock.close()
+
+
+class TcpClientTransport(TcpTransport):
+    """A TCP transport to an emulator served in this process; closing it stops the emulator."""
+
+    def __init__(self, attachment: TcpAttachment) -> None:
+        super().__init__(attachment.host, attachment.port)
+        self.attachment = attachment
+        self.control = DeviceControl(attachment.device)
+
+    def close(self) -> None:
+        super().close()
+        self.attachment.stop()
+
+
+def open_tcp(url: DeviceUrl) -> TcpClientTransport:
+    """Entry point for ``emu+tcp://<family>?transport=v2|v3&model=…``."""
+    from .inprocess import device_for_url
+
+    device = device_for_url(url)
+    return TcpClientTransport(TcpAttachment(device, url.transport_generation).start())

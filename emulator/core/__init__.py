@@ -1,0 +1,1 @@
+"""kkt-drivers."""

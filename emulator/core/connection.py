@@ -1,0 +1,96 @@
+"""One client's conversation with a virtual device: its own link state, buffers and deadlines.
+
+Attachments (in-process, pty, TCP) feed bytes in with :meth:`receive`, call :meth:`poll` when
+:attr:`deadline` passes, and send what :meth:`take_output` returns. Faults of the device's
+:class:`~kkt_emu.core.faults.FaultPlan` are applied here, at the emulator's side of the pipe.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Protocol
+
+from kkt_drivers.protocols.actions import Action, Send, Wait
+
+from .device import VirtualDevice
+
+
+class DeviceLink(Protocol):
+    withhold_next: int
+
+    def receive(self, data: bytes) -> list[Action]: ...
+
+    def timeout(self) -> list[Action]: ...
+
+
+class DeviceConnection:
+    def __init__(self, device: VirtualDevice, link: DeviceLink) -> None:
+        self.device = device
+        self.link = link
+        self.deadline: float | None = None
+        #: (release time, bytes) waiting to be written
+        self.output: deque[tuple[float, bytes]] = deque()
+        self.bytes_in = 0
+        self.bytes_out = 0
+
+    def _apply(self, actions: list[Action], now: float) -> None:
+        faults = self.device.faults
+        for action in actions:
+            if isinstance(action, Send):
+                data = action.data
+                if faults.corrupt_answer and len(data) > 1:
+                    faults.corrupt_answer -= 1
+                    data = data[:-1] + bytes((data[-1] ^ 0x5A,))
+                if faults.garbage:
+                    data = faults.noise(faults.garbage) + data
+                    faults.garbage = 0
+                release = now
+                if faults.stall:
+                    release = now + faults.stall
+                    faults.stall = 0.0
+                if self.output and self.output[-1][0] > release:
+                    release = self.output[-1][0]  # keep order behind stalled output
+                if faults.split_writes:
+                    self.output.extend((release, data[i:i + 1]) for i in range(len(data)))
+                else:
+                    self.output.append((release, data))
+                self.bytes_out += len(data)
+            elif isinstance(action, Wait):
+                self.deadline = now + action.seconds
+
+    def _arm_link_faults(self) -> None:
+        faults = self.device.faults
+        if faults.withhold_answer:
+            self.link.withhold_next += faults.withhold_answer
+            faults.withhold_answer = 0
+        if faults.nak and hasattr(self.link, "nak_next"):
+            self.link.nak_next += faults.nak
+            faults.nak = 0
+
+    def receive(self, data: bytes, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        self.bytes_in += len(data)
+        self._arm_link_faults()
+        self._apply(self.link.receive(data), now)
+
+    def poll(self, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        if self.deadline is not None and now >= self.deadline:
+            self.deadline = None
+            self._apply(self.link.timeout(), now)
+
+    def next_event(self) -> float | None:
+        """The earliest time something is due (a link deadline or stalled output)."""
+        times = [t for t in (self.deadline, self.output[0][0] if self.output else None) if t is not None]
+        return min(times) if times else None
+
+    def take_output(self, now: float | None = None) -> bytes:
+        """Bytes due by ``now``; with split writes, one write's worth at a time."""
+        now = time.monotonic() if now is None else now
+        out = bytearray()
+        while self.output and self.output[0][0] <= now:
+            out += self.output.popleft()[1]
+            if self.device.faults.split_writes:
+                break
+        return bytes(out)

@@ -1,0 +1,169 @@
+"""The ATOL personality: protocol 3.1 messages in, answers out, with ATOL's modes and errors.
+
+It decodes a message with the same command specs the driver uses
+(:mod:`kkt_drivers.protocols.atol.commands`), checks the access password and the mode, runs the
+handler and encodes the answer with the same specs. Where the device's choice of error code is not
+published, the code used here is marked inferred (see protocol-notes/atol/commands.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kkt_drivers.protocols.atol import commands as c
+from kkt_drivers.protocols.common.text import encode_atol
+from kkt_drivers.protocols.spec import CommandSpec
+
+from ...core.clock import DeviceClock
+from .profile import AtolProfile
+from .state import AtolState
+
+# error codes (names in kkt_drivers.protocols.atol.error_table)
+E_FORMAT = 0x13
+E_MODE = 0x66
+E_UNSUPPORTED = 0x7A  # inferred: the device's answer to a command it does not implement
+E_PASSWORD = 0x8C
+E_INVALID_DATE = 0x94
+E_INVALID_TIME = 0x95
+E_RECEIPT_OPEN = 0x9B
+E_SHIFT_OPEN = 0x9C
+
+#: which table-3 rows may enter each mode (inferred for modes 5 and 6)
+MODE_OPERATORS: dict[int, frozenset[int]] = {
+    1: frozenset(range(1, 31)),
+    2: frozenset(range(1, 31)),
+    3: frozenset({29, 30}),
+    4: frozenset({30}),
+    6: frozenset({30}),
+}
+TAX_INSPECTOR_PASSWORD = 0  # mode 5, inferred
+
+
+class Refusal(Exception):
+    """A handler refuses the command with a device error code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"0x{code:02X}")
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Execution:
+    answer: bytes
+    failed: bool
+    seconds: float  # how long a real device would take (decides sync vs async in v3)
+
+
+Handler = Callable[[Any], dict[str, Any] | None]
+
+
+class AtolPersonality:
+    family = "atol"
+
+    def __init__(self, profile: AtolProfile, clock: DeviceClock) -> None:
+        self.profile = profile
+        self.clock = clock
+        self.state = AtolState(profile)
+        self._handlers: dict[bytes, Handler] = {
+            c.STATUS.code: self._status,
+            c.STATE_CODE.code: self._state_code,
+            c.DEVICE_TYPE.code: self._device_type,
+            c.ENTER_MODE.code: self._enter_mode,
+            c.EXIT_MODE.code: self._exit_mode,
+            c.SET_DATETIME.code: self._set_datetime,
+        }
+
+    def reset(self) -> None:
+        self.state = AtolState(self.profile)
+
+    # -- dispatch --------------------------------------------------------------------------
+    def execute(self, message: bytes) -> Execution:
+        password, spec, params = c.split_message(message)
+        if spec is None or spec.code not in self._handlers:
+            return self._refuse(None, E_UNSUPPORTED if len(message) >= 3 else E_FORMAT)
+        if password != self.state.access_password:
+            return self._refuse(spec, E_PASSWORD)
+        if spec.modes is not None and self.state.mode not in spec.modes:
+            return self._refuse(spec, E_MODE)
+        try:
+            request = spec.parse_params(params)
+        except Exception:
+            return self._refuse(spec, E_FORMAT)
+        try:
+            fields = self._handlers[spec.code](request)
+        except Refusal as refusal:
+            return self._refuse(spec, refusal.code)
+        return Execution(c.encode_answer(spec, fields or {}), False, float(spec.timeout.value))
+
+    def _refuse(self, spec: CommandSpec | None, code: int) -> Execution:
+        if spec is None:
+            return Execution(bytes((0x55, code, 0)), True, 1.0)
+        return Execution(c.encode_answer(spec, error=code), True, 1.0)
+
+    # -- handlers --------------------------------------------------------------------------
+    def _status(self, _: Any) -> dict[str, Any]:
+        s, now = self.state, self.clock.now()
+        return {
+            "cashier": s.operator if s.mode else 0, "hall_number": s.hall_number,
+            "year": now.year % 100, "month": now.month, "day": now.day,
+            "hour": now.hour, "minute": now.minute, "second": now.second,
+            "flags": {"battery_flag": False, "fn_active": s.fn_active, "cover_open": s.cover_open,
+                      "_unused": False, "paper_present": s.paper_present, "drawer_open": s.drawer_open,
+                      "shift_open": s.shift_open, "fiscalised": s.fiscalised},
+            "serial_number": self.profile.serial_number, "model": self.profile.model,
+            "firmware": self.profile.firmware, "mode": s.mode_byte,
+            "receipt_number": s.receipt_number, "shift_number": s.shift_number,
+            "receipt_state": s.receipt_state, "receipt_sum": s.receipt_sum,
+            "decimal_point": 2, "interface": self.profile.interface,
+        }
+
+    def _state_code(self, _: Any) -> dict[str, Any]:
+        s = self.state
+        return {"mode": s.mode_byte, "flags": {
+            "paper_near_end": False, "presenter_error": False, "paper_jam": False,
+            "recoverable_printer_error": False, "cutter_error": False, "mechanical_error": False,
+            "printer_link_lost": False, "no_paper": not s.paper_present}}
+
+    def _device_type(self, _: Any) -> dict[str, Any]:
+        p = self.profile
+        return {"protocol": 1, "device_type": 1, "model": p.model, "mode": b"\x10\x00",
+                "version": p.version, "name": encode_atol(p.name)}
+
+    def _enter_mode(self, req: Any) -> None:
+        s = self.state
+        mode, password = req.mode & 0x0F, req.password
+        if mode == 5:
+            if password != TAX_INSPECTOR_PASSWORD:
+                raise Refusal(E_PASSWORD)
+            operator = 0
+        elif mode in MODE_OPERATORS:
+            rows = [row for row, pw in s.passwords.items() if pw == password and row in MODE_OPERATORS[mode]]
+            if not rows:
+                raise Refusal(E_PASSWORD)
+            operator = max(rows)
+        else:
+            raise Refusal(E_FORMAT)
+        s.mode, s.sub_mode, s.operator = mode, 0, operator
+
+    def _exit_mode(self, _: Any) -> None:
+        s = self.state
+        if s.receipt_state:
+            raise Refusal(E_RECEIPT_OPEN)
+        if s.sub_mode:
+            s.sub_mode = 0
+        else:
+            s.mode, s.operator = 0, 0
+
+    def _set_datetime(self, req: Any) -> None:
+        if self.state.shift_open:
+            raise Refusal(E_SHIFT_OPEN)
+        try:
+            date = datetime(2000 + req.year, req.month, req.day)
+        except ValueError:
+            raise Refusal(E_INVALID_DATE) from None
+        if req.hour > 23 or req.minute > 59 or req.second > 59:
+            raise Refusal(E_INVALID_TIME)
+        self.clock.set(date.replace(hour=req.hour, minute=req.minute, second=req.second))

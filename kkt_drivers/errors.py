@@ -1,0 +1,78 @@
+"""Typed errors raised by kkt_drivers.
+
+Every failure a user can meet has its own class, so a POS application can tell a lost
+connection (retry later) from a device refusal (show the message to the cashier) from a
+rejected receipt (fix the data) without parsing strings.
+"""
+
+from __future__ import annotations
+
+
+class KktError(Exception):
+    """Base of every error this package raises."""
+
+
+class ConfigurationError(KktError, ValueError):
+    """A device URL or option is malformed or names something we do not know."""
+
+
+class TransportError(KktError):
+    """The byte pipe failed (port missing, permission denied, socket closed)."""
+
+
+class ConnectionLost(TransportError):
+    """The peer went away while we were talking to it."""
+
+
+class DeviceNotFound(TransportError):
+    """No device answers at the given address (no such port, no USB device with that VID:PID)."""
+
+
+class PermissionDenied(TransportError):
+    """The operating system refused access to the port or USB device."""
+
+
+class Timeout(KktError):
+    """A deadline passed without the expected bytes.
+
+    ``phase`` says which deadline: ``"inter-byte"``, ``"ack"`` or ``"execution"``.
+    ``maybe_executed`` is true when the command may have run on the device (the request had been
+    accepted before the answer was lost); fiscal callers must then check device state before
+    doing anything again.
+    """
+
+    def __init__(self, message: str, *, phase: str = "ack", maybe_executed: bool = False) -> None:
+        super().__init__(message)
+        self.phase = phase
+        self.maybe_executed = maybe_executed
+
+
+class ProtocolError(KktError):
+    """The peer sent bytes that break the protocol (bad frame, wrong answer code, short answer)."""
+
+
+class FrameError(ProtocolError):
+    """A frame failed its length, stuffing or checksum rules."""
+
+
+class NotExecuted(KktError):
+    """The device confirmed it never received the command (ATOL v3 task not found).
+
+    It is safe to send the command again.
+    """
+
+
+class DeviceError(KktError):
+    """The device refused a command with an error code from its error table.
+
+    ``message_ru`` is the vendor's text, ``message`` the English translation.
+    """
+
+    def __init__(self, code: int, message: str, message_ru: str, *, family: str = "", command: str = "") -> None:
+        self.code = code
+        self.message = message
+        self.message_ru = message_ru
+        self.family = family
+        self.command = command
+        where = f" on {command}" if command else ""
+        super().__init__(f"{family} error 0x{code:02X}{where}: {message} ({message_ru})")

@@ -1,0 +1,1 @@
+"""Protocol floors: framers, links and command specifications per device family."""

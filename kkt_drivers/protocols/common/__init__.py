@@ -1,0 +1,1 @@
+"""Domain adapters shared by every family: BCD, money, code pages, CRCs."""

@@ -1,0 +1,54 @@
+"""Packed BCD (двоично-десятичный код), most significant byte first.
+
+ATOL encodes money, quantities, passwords, dates and times as fixed-width packed BCD, zero-padded
+on the left: 30 in four bytes is ``00 00 00 30``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import construct as cs
+
+
+def encode_bcd(value: int, width: int) -> bytes:
+    """Encode a non-negative integer as ``width`` bytes of packed BCD."""
+    if value < 0:
+        raise ValueError(f"BCD cannot hold a negative number: {value}")
+    digits = str(value)
+    if len(digits) > width * 2:
+        raise ValueError(f"{value} does not fit in {width} BCD bytes")
+    return bytes.fromhex(digits.rjust(width * 2, "0"))
+
+
+def decode_bcd(data: bytes) -> int:
+    """Decode packed BCD; raises ``ValueError`` on a nibble above 9."""
+    text = data.hex()
+    if not text.isdigit():
+        raise ValueError(f"not BCD: {data.hex(' ')}")
+    return int(text) if text else 0
+
+
+class BcdAdapter(cs.Adapter):  # type: ignore[misc]
+    """construct field: an unsigned integer stored as ``width`` bytes of packed BCD."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__(cs.Bytes(width))
+        self.width = width
+
+    def _decode(self, obj: bytes, context: Any, path: str) -> int:
+        try:
+            return decode_bcd(obj)
+        except ValueError as exc:
+            raise cs.MappingError(str(exc), path=path) from exc
+
+    def _encode(self, obj: int, context: Any, path: str) -> bytes:
+        try:
+            return encode_bcd(int(obj), self.width)
+        except ValueError as exc:
+            raise cs.MappingError(str(exc), path=path) from exc
+
+
+def Bcd(width: int) -> BcdAdapter:  # noqa: N802 - construct naming style
+    """Shorthand for :class:`BcdAdapter`."""
+    return BcdAdapter(width)

@@ -1,0 +1,99 @@
+"""Serial ports and everything pyserial reaches by URL (``socket://``, ``rfc2217://``, ``spy://``)."""
+
+from __future__ import annotations
+
+import errno
+import select
+from typing import Any
+
+import serial
+
+from ..errors import ConnectionLost, DeviceNotFound, PermissionDenied, TransportError
+from .base import Transport
+
+
+class SerialTransport(Transport):
+    """A byte pipe over ``serial.serial_for_url``.
+
+    Reads wait on the file descriptor with ``select`` where the port has one (local ports,
+    ``socket://``), so changing the deadline costs no ``tcsetattr``; other handlers fall back to
+    pyserial's own read timeout.
+    """
+
+    def __init__(self, url: str, *, baudrate: int = 115200, timeout: float = 0.05) -> None:
+        self.url = url
+        self.address = url
+        self.baudrate = baudrate
+        self._default_timeout = timeout
+        self._port: Any = None
+        self._fd: int | None = None
+
+    def open(self) -> None:
+        try:
+            port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=self._default_timeout,
+                                         do_not_open=True)
+            port.open()
+        except serial.SerialException as exc:
+            cause = exc.__cause__ or exc.__context__
+            code = getattr(exc, "errno", None) or getattr(cause, "errno", None)
+            if code in (errno.EACCES, errno.EPERM):
+                raise PermissionDenied(f"no permission to open {self.url}: {exc}") from exc
+            if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO) or "could not open port" in str(exc):
+                raise DeviceNotFound(f"cannot open {self.url}: {exc}") from exc
+            raise TransportError(f"cannot open {self.url}: {exc}") from exc
+        except (ValueError, OSError) as exc:
+            raise TransportError(f"cannot open {self.url}: {exc}") from exc
+        self._port = port
+        try:
+            fd = port.fileno()
+            select.select([fd], [], [], 0)
+            self._fd = fd
+            port.timeout = 0
+        except Exception:  # handlers without a real descriptor (rfc2217, loop)
+            self._fd = None
+
+    def close(self) -> None:
+        if self._port is not None:
+            try:
+                self._port.close()
+            finally:
+                self._port = None
+                self._fd = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._port is not None
+
+    def _require(self) -> Any:
+        if self._port is None:
+            raise TransportError(f"{self.url} is not open")
+        return self._port
+
+    def write(self, data: bytes) -> None:
+        port = self._require()
+        try:
+            port.write(data)
+        except (serial.SerialException, OSError) as exc:
+            raise ConnectionLost(f"write to {self.url} failed: {exc}") from exc
+
+    def read(self, timeout: float) -> bytes:
+        port = self._require()
+        try:
+            if self._fd is not None:
+                waiting = port.in_waiting
+                if not waiting:
+                    ready, _, _ = select.select([self._fd], [], [], max(timeout, 0.0))
+                    if not ready:
+                        return b""
+                data: bytes = port.read(max(port.in_waiting, 1))
+                if not data:
+                    raise ConnectionLost(f"{self.url} closed by the peer")
+                return data
+            if port.timeout != timeout:
+                port.timeout = max(timeout, 0.0)
+            data = port.read(1)
+            if data and port.in_waiting:
+                data += port.read(port.in_waiting)
+            return bytes(data)
+        except (serial.SerialException, OSError) as exc:
+            raise ConnectionLost(f"read from {self.url} failed: {exc}") from exc

@@ -1,0 +1,77 @@
+"""Network KKT: a plain TCP client with TCP_NODELAY (ATOL listens on port 5555)."""
+
+from __future__ import annotations
+
+import select
+import socket
+
+from ..errors import ConnectionLost, DeviceNotFound, TransportError
+from .base import Transport
+
+
+class TcpTransport(Transport):
+    """A byte pipe over one TCP connection."""
+
+    def __init__(self, host: str, port: int, *, connect_timeout: float = 5.0) -> None:
+        self.host = host
+        self.port = port
+        self.address = f"tcp://{host}:{port}"
+        self.connect_timeout = connect_timeout
+        self._sock: socket.socket | None = None
+
+    def open(self) -> None:
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+        except ConnectionRefusedError as exc:
+            raise DeviceNotFound(f"nothing listens on {self.host}:{self.port}") from exc
+        except OSError as exc:
+            raise TransportError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setblocking(False)
+        self._sock = sock
+
+    def close(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            finally:
+                self._sock = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._sock is not None
+
+    def _require(self) -> socket.socket:
+        if self._sock is None:
+            raise TransportError(f"{self.address} is not open")
+        return self._sock
+
+    def write(self, data: bytes) -> None:
+        sock = self._require()
+        view = memoryview(data)
+        try:
+            while view:
+                try:
+                    sent = sock.send(view)
+                except BlockingIOError:
+                    select.select([], [sock], [], 1.0)
+                    continue
+                view = view[sent:]
+        except OSError as exc:
+            raise ConnectionLost(f"write to {self.address} failed: {exc}") from exc
+
+    def read(self, timeout: float) -> bytes:
+        sock = self._require()
+        try:
+            try:
+                data = sock.recv(65536)
+            except BlockingIOError:
+                ready, _, _ = select.select([sock], [], [], max(timeout, 0.0))
+                if not ready:
+                    return b""
+                data = sock.recv(65536)
+        except OSError as exc:
+            raise ConnectionLost(f"read from {self.address} failed: {exc}") from exc
+        if not data:
+            raise ConnectionLost(f"{self.address} closed the connection")
+        return data
