@@ -40,11 +40,13 @@ class Session:
     """Runs exchanges over ``transport`` with ``link``; thread-safe."""
 
     def __init__(self, transport: Transport, link: Link, *, hooks: Iterable[ByteHook] = (),
-                 idempotent_retries: int = 2) -> None:
+                 idempotent_retries: int = 2, execution_scale: float = 1.0) -> None:
         self.transport = transport
         self.link = link
         self.hooks: list[ByteHook] = [log_bytes, *hooks]
         self.idempotent_retries = idempotent_retries
+        #: multiplies every command's execution deadline (tests of lost answers use < 1)
+        self.execution_scale = execution_scale
         self.lock = threading.RLock()
 
     def _emit(self, direction: str, data: bytes) -> None:
@@ -67,7 +69,7 @@ class Session:
         link = self.link
         if link.busy:
             link.abort()
-        actions = link.request(message, execution_timeout=timeout, idempotent=idempotent)
+        actions = link.request(message, execution_timeout=timeout * self.execution_scale, idempotent=idempotent)
         deadline = time.monotonic()
         try:
             while True:

@@ -16,8 +16,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from ..core.connection import DeviceConnection
+
+class Connection(Protocol):
+    """What the loop needs from a connection (a DeviceConnection or an echo peer)."""
+
+    def receive(self, data: bytes, now: float | None = None) -> None: ...
+
+    def poll(self, now: float | None = None) -> None: ...
+
+    def next_event(self) -> float | None: ...
+
+    def take_output(self, now: float | None = None) -> bytes: ...
 
 MAX_READ = 4096
 
@@ -25,7 +36,7 @@ MAX_READ = 4096
 @dataclass(eq=False)
 class Endpoint:
     fd: int
-    connection: DeviceConnection
+    connection: Connection
     sock: socket.socket | None = None
     pending: bytearray = field(default_factory=bytearray)
     keep_open: bool = False  # a pty master: EIO means "no client now", not "gone"

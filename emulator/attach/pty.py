@@ -12,7 +12,6 @@ import os
 import tty
 from typing import Any
 
-from kkt_drivers.errors import ConfigurationError
 from kkt_drivers.transport.serial import SerialTransport
 from kkt_drivers.url import DeviceUrl
 

@@ -64,6 +64,8 @@ class DeviceConnection:
         if faults.withhold_answer:
             self.link.withhold_next += faults.withhold_answer
             faults.withhold_answer = 0
+        if hasattr(self.link, "force_async"):
+            self.link.force_async = faults.async_answers
         if faults.nak and hasattr(self.link, "nak_next"):
             self.link.nak_next += faults.nak
             faults.nak = 0

@@ -11,9 +11,16 @@ from .faults import FaultPlan
 
 
 class Outcome(Protocol):
-    answer: bytes
-    failed: bool
-    seconds: float
+    """The result of one command: the answer bytes, whether it failed, how long a device takes."""
+
+    @property
+    def answer(self) -> bytes: ...
+
+    @property
+    def failed(self) -> bool: ...
+
+    @property
+    def seconds(self) -> float: ...
 
 
 class Personality(Protocol):

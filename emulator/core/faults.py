@@ -8,6 +8,7 @@ A :class:`FaultPlan` holds counters that the device connection consumes:
 ``nak``              (v2) refuse the next N good frames from the host with NAK
 ``split_writes``     send output one byte per write (attachments) / per read (in-process)
 ``stall``            hold the next output back for this many seconds
+``async_answers``    (v3) answer every task "in progress" and deliver its result later on id F0
 
 Randomness (garbage bytes) comes from a seeded generator, so a run can be repeated.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-FAULT_NAMES = ("withhold_answer", "corrupt_answer", "garbage", "nak", "split_writes", "stall")
+FAULT_NAMES = ("withhold_answer", "corrupt_answer", "garbage", "nak", "split_writes", "stall", "async_answers")
 _NOISE = bytes(b for b in range(0x20, 0x7F))  # printable ASCII: never a control or start byte
 
 
@@ -29,6 +30,7 @@ class FaultPlan:
     nak: int = 0
     split_writes: bool = False
     stall: float = 0.0
+    async_answers: bool = False
     seed: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False)
 
@@ -44,6 +46,7 @@ class FaultPlan:
     def clear(self) -> None:
         self.withhold_answer = self.corrupt_answer = self.garbage = self.nak = 0
         self.split_writes = False
+        self.async_answers = False
         self.stall = 0.0
 
     def noise(self, size: int) -> bytes:

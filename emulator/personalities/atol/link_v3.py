@@ -51,8 +51,9 @@ class AtolV3DeviceLink:
         self.results: OrderedDict[int, tuple[int, bytes]] = OrderedDict()
         self.halted_by: int | None = None
         self._sent: OrderedDict[int, bytes] = OrderedDict()
-        #: test hook: when set, the reply to the next C1 is computed but not sent
+        #: fault hooks: drop the replies to the next N tasks; answer every task asynchronously
         self.withhold_next = 0
+        self.force_async = False
 
     def _reply(self, packet_id: int, data: bytes) -> Send:
         wire = encode(packet_id, data)
@@ -114,7 +115,7 @@ class AtolV3DeviceLink:
             if self.withhold_next:
                 self.withhold_next -= 1
                 return []
-            if seconds > self.async_over:
+            if seconds > self.async_over or self.force_async:
                 done = ASYNC_ERROR if failed else ASYNC_RESULT
                 return [self._reply(pid, bytes((IN_PROGRESS,))),
                         Send(encode(ASYNC_ID, bytes((done, tid)) + answer))]

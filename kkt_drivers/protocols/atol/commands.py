@@ -15,7 +15,7 @@ import construct as cs
 from ...errors import ProtocolError
 from ..common.bcd import Bcd, encode_bcd
 from ..common.text import decode_atol
-from ..spec import AnswerFormat, CommandRegistry, CommandSpec, TimeoutClass
+from ..spec import AnswerFormat, CommandRegistry, CommandSpec
 from .error_table import ATOL_ERRORS
 
 FAMILY = "atol"

@@ -71,7 +71,9 @@ class AtolV2Link:
     def _fail(self, error: Exception, *, eot: bool = False) -> list[Action]:
         self.state = self.IDLE
         self.framer.reset()
-        return ([Send(_EOT)] if eot else []) + [Fail(error)]
+        actions: list[Action] = [Send(_EOT)] if eot else []
+        actions.append(Fail(error))
+        return actions
 
     def receive(self, data: bytes) -> list[Action]:
         actions: list[Action] = []

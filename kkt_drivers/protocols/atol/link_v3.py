@@ -48,7 +48,8 @@ class AtolV3Link:
 
     IDLE, ADDED, RUNNING, QUERYING = range(4)
 
-    def __init__(self, timeouts: V3Timeouts | None = None, *, flags: int = FLAG_NEED_RESULT | FLAG_IGNORE_ERROR) -> None:
+    def __init__(self, timeouts: V3Timeouts | None = None, *,
+                 flags: int = FLAG_NEED_RESULT | FLAG_IGNORE_ERROR) -> None:
         self.t = timeouts or V3Timeouts()
         self.flags = flags
         self.framer = AtolV3Framer()

@@ -1,0 +1,154 @@
+"""``kkt-emu``: run a virtual fiscal register on a pty and/or a TCP port.
+
+    kkt-emu serve --family atol --transport v2 --pty
+    kkt-emu serve --family atol --transport v3 --tcp            # 127.0.0.1, any free port
+    kkt-emu serve --family atol --transport v3 --tcp 0.0.0.0:5555 --pty --link /tmp/kkt
+    kkt-emu models
+    kkt-emu demo
+
+``serve`` prints exactly one JSON line when it is ready (with the pty path and/or the bound host
+and port, and device URLs for the driver), then serves until SIGINT or SIGTERM and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from .attach.loop import ServerLoop
+from .attach.pty import PtyAttachment
+from .attach.tcp import TcpAttachment
+from .personalities import FAMILIES, GENERATIONS, create_device, models
+
+DEFAULT_TCP = "127.0.0.1:0"
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        host, port = "127.0.0.1", text
+    try:
+        number = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range: {number}")
+    return (host.strip("[]") or "127.0.0.1"), number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kkt-emu", description="Software emulator of fiscal registers (ККТ).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve a virtual device on a pty and/or TCP")
+    serve.add_argument("--family", choices=FAMILIES, default="atol")
+    serve.add_argument("--transport", choices=sorted({g for gs in GENERATIONS.values() for g in gs}), default="v3",
+                       help="ATOL transport generation (default v3)")
+    serve.add_argument("--model", help="model key (see `kkt-emu models`)")
+    serve.add_argument("--pty", action="store_true", help="attach through a new pseudo-terminal")
+    serve.add_argument("--link", metavar="PATH", help="with --pty: also create a symlink PATH to the pty")
+    serve.add_argument("--tcp", nargs="?", const=DEFAULT_TCP, type=_host_port, metavar="HOST:PORT",
+                       help=f"listen on TCP (default {DEFAULT_TCP}: loopback, any free port)")
+    models_cmd = sub.add_parser("models", help="list the models the emulator presents")
+    models_cmd.add_argument("--json", action="store_true")
+    demo = sub.add_parser("demo", help="start an emulator on a pty, read its status with the driver, stop")
+    demo.add_argument("--transport", choices=("v2", "v3"), default="v2")
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not args.pty and args.tcp is None:
+        print("kkt-emu serve: give --pty and/or --tcp [HOST:PORT]", file=sys.stderr)
+        return 2
+    try:
+        device = create_device(args.family, args.model)
+    except ValueError as exc:
+        print(f"kkt-emu serve: {exc}", file=sys.stderr)
+        return 2
+    loop = ServerLoop()
+    ready: dict[str, Any] = {"event": "ready", "family": args.family, "transport": args.transport,
+                             "model": args.model or "default", "urls": []}
+    query = f"?transport={args.transport}"
+    pty_att = tcp_att = None
+    try:
+        if args.pty:
+            pty_att = PtyAttachment(device, args.transport, loop=loop, link=args.link).start()
+            ready["pty"] = pty_att.path
+            if args.link:
+                ready["link"] = args.link
+            ready["urls"].append(f"{args.family}://{pty_att.path}{query}")
+        if args.tcp is not None:
+            host, port = args.tcp
+            tcp_att = TcpAttachment(device, args.transport, host=host, port=port, loop=loop).start()
+            ready["tcp"] = {"host": tcp_att.host, "port": tcp_att.port}
+            ready["urls"].append(f"{args.family}+tcp://{tcp_att.host}:{tcp_att.port}{query}")
+    except OSError as exc:
+        print(f"kkt-emu serve: {exc}", file=sys.stderr)
+        loop.stop()
+        return 1
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    loop.start()
+    print(json.dumps(ready, ensure_ascii=False), flush=True)
+    while not stop.wait(0.5):
+        pass
+    loop.stop()
+    if pty_att is not None:
+        pty_att.stop()
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    rows = models()
+    if args.json:
+        print(json.dumps([{"family": m.family, "key": m.key, "name": m.name, "model_code": m.model_code}
+                          for m in rows], ensure_ascii=False))
+    else:
+        for m in rows:
+            print(f"{m.family:6} {m.key:16} {m.name:14} model code {m.model_code}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from kkt_drivers import connect
+
+    device = create_device("atol")
+    attachment = PtyAttachment(device, args.transport).start()
+    url = f"atol://{attachment.path}?transport={args.transport}"
+    print(f"emulator ready on {attachment.path} (ATOL, transport {args.transport})")
+    try:
+        with connect(url) as kkt:
+            info = kkt.device_info()
+            status = kkt.status()
+            print(f"connected to {url}")
+            print(f"  model:         {info.name} (code {info.model})")
+            print(f"  serial number: {status.serial_number}")
+            print(f"  device time:   {status.datetime:%Y-%m-%d %H:%M:%S}")
+            print(f"  mode:          {status.mode.mode.name.lower()} (sub-mode {status.mode.sub_mode})")
+            print(f"  fiscalised:    {'yes' if status.fiscalised else 'no'}; "
+                  f"shift {'open' if status.shift_open else 'closed'}")
+    finally:
+        attachment.stop()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "models":
+        return _models(args)
+    return _demo(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

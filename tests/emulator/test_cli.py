@@ -1,0 +1,101 @@
+"""`kkt-emu` as a user runs it: a subprocess, one JSON ready line, the driver over pty/TCP, clean exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from kkt_drivers import connect
+from kkt_drivers.drivers.atol import SYSADMIN_PASSWORD
+from kkt_drivers.drivers.atol_types import AtolMode
+
+KKT_EMU = [sys.executable, "-m", "kkt_emu.cli"]
+
+
+@contextmanager
+def serve(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
+    proc = subprocess.Popen([*KKT_EMU, "serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 20)
+        assert ready, "kkt-emu printed no ready line"
+        line = proc.stdout.readline()
+        yield proc, json.loads(line)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[int, str]:
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=10)
+    return proc.returncode, out
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pty")
+def test_serve_v2_on_a_pty_is_driven_by_the_driver_and_stops_on_sigterm() -> None:
+    with serve("--family", "atol", "--transport", "v2", "--pty") as (proc, ready):
+        assert ready["event"] == "ready" and ready["transport"] == "v2"
+        assert os.path.exists(ready["pty"])
+        with connect(f"atol://{ready['pty']}?transport=v2") as kkt:
+            kkt.enter_mode(AtolMode.PROGRAMMING, SYSADMIN_PASSWORD)
+            assert kkt.status().mode.mode is AtolMode.PROGRAMMING
+        with connect(ready["urls"][0]) as again:  # the URL it printed works too
+            assert again.status().mode.mode is AtolMode.PROGRAMMING
+        code, rest = _stop(proc)
+        assert code == 0
+        assert rest == ""  # exactly one line on stdout
+
+
+def test_serve_v3_on_tcp_binds_loopback_and_stops_on_sigint() -> None:
+    with serve("--family", "atol", "--transport", "v3", "--tcp") as (proc, ready):
+        assert ready["tcp"]["host"] == "127.0.0.1" and ready["tcp"]["port"] > 0
+        url = f"atol+tcp://127.0.0.1:{ready['tcp']['port']}?transport=v3"
+        with connect(url) as kkt:
+            info = kkt.device_info()
+            assert info.device_type == 1
+            assert kkt.status().model == info.model
+        code, _ = _stop(proc, signal.SIGINT)
+        assert code == 0
+
+
+def test_serve_on_pty_and_tcp_at_once_shares_one_device() -> None:
+    with serve("--transport", "v3", "--pty", "--tcp", "127.0.0.1:0") as (proc, ready):
+        with connect(f"atol://{ready['pty']}?transport=v3") as over_pty:
+            over_pty.enter_mode(AtolMode.PROGRAMMING, SYSADMIN_PASSWORD)
+        with connect(f"atol+tcp://127.0.0.1:{ready['tcp']['port']}?transport=v3") as over_tcp:
+            assert over_tcp.status().mode.mode is AtolMode.PROGRAMMING
+        assert _stop(proc)[0] == 0
+
+
+def test_serve_without_an_attachment_is_a_usage_error() -> None:
+    proc = subprocess.run([*KKT_EMU, "serve", "--family", "atol"], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2
+    assert "--pty" in proc.stderr and proc.stdout == ""
+
+
+def test_models_lists_the_emulated_models() -> None:
+    proc = subprocess.run([*KKT_EMU, "models", "--json"], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0
+    rows = json.loads(proc.stdout)
+    keys = {row["key"] for row in rows}
+    assert "atol-30f" in keys and all(row["family"] == "atol" for row in rows)
+
+
+def test_demo_prints_the_status_read_over_a_pty() -> None:
+    start = time.monotonic()
+    proc = subprocess.run([*KKT_EMU, "demo"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "serial number: 00106001" in proc.stdout and "АТОЛ 30Ф" in proc.stdout
+    assert time.monotonic() - start < 30

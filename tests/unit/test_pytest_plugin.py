@@ -1,0 +1,83 @@
+"""The shipped pytest plugin: backends, --device, markers and their skips."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+SAMPLE = """
+import pytest
+
+def test_any(device_url):
+    assert device_url
+
+@pytest.mark.hardware
+def test_hw(device_url):
+    pass
+
+@pytest.mark.emulator_only
+def test_emu(device_url):
+    pass
+
+@pytest.mark.irreversible
+def test_irrev(device_url):
+    pass
+"""
+
+
+def _outcomes(pytester: pytest.Pytester, *args: str) -> dict[str, int]:
+    pytester.makepyfile(test_sample=SAMPLE)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", *args)
+    return result.parseoutcomes()
+
+
+def test_default_is_one_in_process_emulator(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_sample=SAMPLE)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "-v")
+    result.stdout.fnmatch_lines(["*test_any?emu-v3?*PASSED*"])
+    assert result.parseoutcomes() == {"passed": 3, "skipped": 1}  # hardware is skipped on an emulator
+
+
+def test_all_attachments_and_transports_multiply_the_tests(pytester: pytest.Pytester) -> None:
+    outcomes = _outcomes(pytester, "--emu-attachments=inprocess,pty,tcp", "--emu-transports=v2,v3")
+    assert outcomes == {"passed": 18, "skipped": 6}
+
+
+def test_real_device_skips_emulator_only_and_irreversible(pytester: pytest.Pytester) -> None:
+    outcomes = _outcomes(pytester, "--device", "atol+tcp://192.0.2.1:5555")
+    assert outcomes == {"passed": 2, "skipped": 2}  # any + hardware run; emulator_only, irreversible skip
+
+
+def test_allow_irreversible_lets_irreversible_run_on_a_real_device(pytester: pytest.Pytester) -> None:
+    outcomes = _outcomes(pytester, "--device", "atol+tcp://192.0.2.1:5555", "--allow-irreversible")
+    assert outcomes == {"passed": 3, "skipped": 1}
+
+
+def test_kkt_device_environment_variable_selects_the_device(pytester: pytest.Pytester,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KKT_DEVICE", "atol:///dev/ttyUSB7")
+    pytester.makepyfile(test_sample=SAMPLE)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "-v")
+    result.stdout.fnmatch_lines(["*test_any?atol:///dev/ttyUSB7?*PASSED*"])
+
+
+def test_bad_attachment_name_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_sample=SAMPLE)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "--emu-attachments=serial")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown*serial*"])
+
+
+def test_kkt_driver_fixture_gives_a_fresh_emulated_device(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_fresh="""
+import pytest
+from kkt_drivers.drivers.atol_types import AtolMode
+
+@pytest.mark.parametrize("round", [1, 2])
+def test_mode_starts_in_select(kkt_driver, kkt_emulator, round):
+    assert kkt_driver.status().mode.mode is AtolMode.SELECT
+    kkt_driver.enter_mode(AtolMode.PROGRAMMING, 30)
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "--emu-attachments=inprocess,tcp")
+    assert result.parseoutcomes() == {"passed": 4}

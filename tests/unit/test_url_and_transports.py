@@ -1,0 +1,114 @@
+"""URL grammar, transport selection and the typed errors of every transport."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from pathlib import Path
+
+import pytest
+from kkt_emu.attach.pty import PtyAttachment
+from kkt_emu.attach.tcp import TcpAttachment
+from kkt_emu.personalities import create_device
+
+from kkt_drivers import ConfigurationError, DeviceNotFound, TransportError, connect, parse_device_url
+from kkt_drivers.trace import read_capture
+from kkt_drivers.transport import SerialTransport, TcpTransport, UsbTransport, make_transport
+from kkt_drivers.transport.usb import parse_usb_address
+
+
+@pytest.mark.parametrize(("url", "family", "connection", "address", "generation", "password"), [
+    ("atol:///dev/ttyUSB0?baudrate=57600", "atol", "serial", "/dev/ttyUSB0", "v3", 0),
+    ("atol://COM3?transport=v2", "atol", "serial", "COM3", "v2", 0),
+    ("atol+tcp://10.0.0.5:5555?password=1234", "atol", "tcp", "10.0.0.5:5555", "v3", 1234),
+    ("atol+socket://lab:4000", "atol", "socket", "lab:4000", "v3", 0),
+    ("atol+usb://2912:0005", "atol", "usb", "2912:0005", "v3", 0),
+    ("emu://atol?transport=v2", "atol", "emu", "atol", "v2", 0),
+    ("emu+pty://atol", "atol", "emu+pty", "atol", "v3", 0),
+])
+def test_url_grammar(url: str, family: str, connection: str, address: str, generation: str, password: int) -> None:
+    parsed = parse_device_url(url)
+    assert (parsed.family, parsed.connection, parsed.address) == (family, connection, address)
+    assert parsed.transport_generation == generation and parsed.access_password == password
+
+
+@pytest.mark.parametrize("url", [
+    "/dev/ttyUSB0", "shtrih:///dev/ttyUSB0", "atol+carrier-pigeon://x", "atol+tcp://", "emu://mercury",
+    "atol:///dev/ttyUSB0?transport=v5", "atol:///dev/ttyUSB0?password=12345", "atol:///dev/ttyUSB0?password=abcd",
+])
+def test_bad_urls_are_refused_with_a_reason(url: str) -> None:
+    with pytest.raises(ConfigurationError):
+        parse_device_url(url)
+
+
+def test_unknown_options_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="bauddrate"):
+        make_transport(parse_device_url("atol:///dev/ttyUSB0?bauddrate=9600"))
+    with pytest.raises(ConfigurationError, match="colour"):
+        connect("emu://atol?colour=red")
+
+
+def test_transport_classes_follow_the_url() -> None:
+    assert isinstance(make_transport(parse_device_url("atol:///dev/ttyS0")), SerialTransport)
+    assert isinstance(make_transport(parse_device_url("atol+tcp://127.0.0.1:5555")), TcpTransport)
+    assert isinstance(make_transport(parse_device_url("atol+usb://2912:0005")), UsbTransport)
+    sock = make_transport(parse_device_url("atol+socket://127.0.0.1:4000"))
+    assert isinstance(sock, SerialTransport) and sock.url == "socket://127.0.0.1:4000"
+
+
+def test_missing_serial_port_is_device_not_found() -> None:
+    with pytest.raises(DeviceNotFound):
+        connect("atol:///dev/this-port-does-not-exist")
+
+
+def test_refused_tcp_connection_is_device_not_found() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(DeviceNotFound):
+        connect(f"atol+tcp://127.0.0.1:{port}")
+
+
+def test_usb_without_device_or_backend_is_a_typed_error() -> None:
+    with pytest.raises(TransportError) as caught:
+        connect("atol+usb://ffff:fffe")
+    assert isinstance(caught.value, DeviceNotFound)
+    assert "ffff:fffe" in str(caught.value) or "libusb" in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["2912", "zz:01", "1:2:3", "10000:1"])
+def test_bad_usb_addresses(text: str) -> None:
+    with pytest.raises(ConfigurationError):
+        parse_usb_address(text)
+
+
+@pytest.mark.parametrize("generation", ["v2", "v3"])
+def test_pyserial_socket_and_spy_handlers_reach_the_emulator(generation: str,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    attachment = TcpAttachment(create_device("atol"), generation).start()
+    try:
+        with connect(f"atol+socket://127.0.0.1:{attachment.port}?transport={generation}") as kkt:
+            assert kkt.status().model == 61
+    finally:
+        attachment.stop()
+    pty = PtyAttachment(create_device("atol"), generation).start()
+    try:
+        with connect(f"atol+spy://{pty.path}?transport={generation}") as kkt:
+            assert kkt.device_info().model == 61
+        assert "0000 " in capsys.readouterr().err  # pyserial's spy dump of the traffic
+    finally:
+        pty.stop()
+
+
+def test_trace_hooks_log_hex_and_capture_both_directions(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    capture = tmp_path / "trace.jsonl"
+    caplog.set_level(logging.DEBUG, logger="kkt_drivers.trace")
+    with connect("emu://atol?transport=v2", capture=capture) as kkt:
+        kkt.status()
+    rows = read_capture(capture)
+    directions = [d for _, d, _ in rows]
+    assert directions[0] == "tx" and rows[0][2] == b"\x05"  # ENQ first
+    assert b"".join(data for _, d, data in rows if d == "tx").count(b"\x02\x00\x00\x3f\x03\x3c") == 1
+    assert any(d == "rx" and data.startswith(b"\x02\x44") for _, d, data in rows)
+    assert all(rows[i][0] <= rows[i + 1][0] for i in range(len(rows) - 1))
+    assert any("-> 02 00 00 3f 03 3c" in r.getMessage() for r in caplog.records)
