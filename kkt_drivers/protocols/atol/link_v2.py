@@ -53,6 +53,8 @@ class AtolV2Link:
         self._answer = b""
         self._tries = 0
         self._exec = 10.0
+        #: a copy of the frame met silence: the device may have taken it and lost only its ACK
+        self._unanswered = False
 
     @property
     def busy(self) -> bool:
@@ -65,6 +67,7 @@ class AtolV2Link:
         self._frame = self.framer.encode(message)
         self._exec = execution_timeout
         self._tries = 1
+        self._unanswered = False
         self.state = self.ENQ_SENT
         return [Send(_ENQ), Wait(self.t.t1, "ack")]
 
@@ -151,7 +154,9 @@ class AtolV2Link:
     def _resend_frame(self) -> list[Action]:
         self._tries += 1
         if self._tries > self.t.frame_tries:
-            return self._fail(Timeout("device did not acknowledge the frame (v2)", phase="ack"), eot=True)
+            # Our EOT makes a device run a frame it took; if any copy met silence it may have been taken.
+            return self._fail(Timeout("device did not acknowledge the frame (v2)", phase="ack",
+                                      maybe_executed=self._unanswered), eot=True)
         return [Send(self._frame), Wait(self.t.t3, "ack")]
 
     def timeout(self) -> list[Action]:
@@ -159,6 +164,7 @@ class AtolV2Link:
         if state in (self.ENQ_SENT, self.COLLISION):
             return self._retry_enq()
         if state == self.FRAME_SENT:
+            self._unanswered = True
             return self._resend_frame()
         if state == self.WAIT_ANSWER:
             return self._fail(Timeout("no answer from the device within the command's execution time (v2); "

@@ -155,6 +155,7 @@ class AtolV3Link:
             if not self._running:
                 self._running = True
                 self._exec_left = self._exec
+            self._recovers = 0
             self.state = self.RUNNING
             self._expect = None
             wait = min(self.t.poll, self._exec_left)
@@ -193,13 +194,16 @@ class AtolV3Link:
                 return self._fail(Timeout("no reply from the device (v3); the command may have been executed",
                                           phase="ack", maybe_executed=True))
             return self._query()
-        if self.state == self.RUNNING or self._running:
-            if self._exec_left <= 0:
+        if self._running:
+            if self.state == self.QUERYING:  # a status poll went unanswered
+                self._recovers += 1
+                if self._recovers > self.t.recover_tries:
+                    return self._fail(Timeout("the device stopped answering while the task ran (v3)",
+                                              phase="ack", maybe_executed=True))
+            elif self._exec_left <= 0:
                 return self._fail(Timeout("the device did not finish the task within its execution time (v3)",
                                           phase="execution", maybe_executed=True))
-            self._recovers = 0
-            actions = self._query()
-            return actions
+            return self._query()
         return []
 
     def abort(self) -> None:
