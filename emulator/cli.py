@@ -18,11 +18,13 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .attach.loop import ServerLoop
 from .attach.pty import PtyAttachment
 from .attach.tcp import TcpAttachment
+from .core.tape import Tape
 from .personalities import FAMILIES, GENERATIONS, create_device, models
 
 DEFAULT_TCP = "127.0.0.1:0"
@@ -53,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--link", metavar="PATH", help="with --pty: also create a symlink PATH to the pty")
     serve.add_argument("--tcp", nargs="?", const=DEFAULT_TCP, type=_host_port, metavar="HOST:PORT",
                        help=f"listen on TCP (default {DEFAULT_TCP}: loopback, any free port)")
+    serve.add_argument("--state", metavar="DIR", type=Path,
+                       help="keep the device (ФН archive, settings, clock) in DIR across restarts")
+    serve.add_argument("--tape", metavar="FILE",
+                       help="print the paper tape to FILE ('-' = standard error, to keep stdout for the ready line)")
+    serve.add_argument("--tape-width", type=int, choices=(32, 48, 57), help="characters per tape line")
     models_cmd = sub.add_parser("models", help="list the models the emulator presents")
     models_cmd.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="start an emulator on a pty, read its status with the driver, stop")
@@ -64,14 +71,21 @@ def _serve(args: argparse.Namespace) -> int:
     if not args.pty and args.tcp is None:
         print("kkt-emu serve: give --pty and/or --tcp [HOST:PORT]", file=sys.stderr)
         return 2
+    tape = None
+    if args.tape == "-":
+        tape = Tape.to_stream(sys.stderr)
+    elif args.tape:
+        tape = Tape.to_file(Path(args.tape))
     try:
-        device = create_device(args.family, args.model)
+        device = create_device(args.family, args.model, state_dir=args.state, tape=tape, tape_width=args.tape_width)
     except ValueError as exc:
         print(f"kkt-emu serve: {exc}", file=sys.stderr)
         return 2
     loop = ServerLoop()
     ready: dict[str, Any] = {"event": "ready", "family": args.family, "transport": args.transport,
                              "model": args.model or "default", "urls": []}
+    if args.state is not None:
+        ready["state"] = str(args.state)
     query = f"?transport={args.transport}"
     pty_att = tcp_att = None
     try:

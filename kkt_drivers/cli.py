@@ -1,55 +1,164 @@
-"""``kkt``: talk to a fiscal register from the shell.
+"""``kkt``: drive a fiscal register from the shell.
 
-    kkt status                                  # the built-in emulator (emu://atol)
-    kkt --device atol:///dev/ttyACM0 status --json
+    kkt status                                           # the in-process emulator (emu://atol)
+    kkt --device atol:///dev/pts/3?transport=v2 register registration.json
+    kkt --device atol:///dev/pts/3?transport=v2 open-shift
+    kkt --device atol:///dev/pts/3?transport=v2 sell receipt.json --json
+    kkt --device ... x-report | z-report | fn-status | ofd-status | document 3 | close-fn
+
+The device comes from ``--device``, else ``$KKT_DEVICE``, else the built-in emulator (whose state
+lasts only for one command: start ``kkt-emu serve`` for a device that persists).
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
-from .connect import DEFAULT_DEVICE, connect
-from .errors import KktError
+from .connect import DEFAULT_DEVICE
+from .errors import DeviceError, KktError
+from .jsonio import receipt_from_json, registration_from_json, to_jsonable
+from .kkt import Kkt
 
 
-def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, bytes):
-        return value.hex()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "name") and hasattr(value, "value"):
-        return value.name.lower()
-    return value
+def _money(kopecks: int) -> str:
+    return f"{kopecks // 100}.{kopecks % 100:02d}"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _load(path: str) -> Any:
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _status(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+    info, s = kkt.driver.device_info(), kkt.status()
+    text = (f"{info.name} (model {info.model}), serial {s.serial_number}\n"
+            f"time {s.datetime:%Y-%m-%d %H:%M:%S}, mode {s.mode.mode.name.lower()}, "
+            f"fiscalised {'yes' if s.fiscalised else 'no'}, shift {'open' if s.shift_open else 'closed'}")
+    return {"device": info, "status": s}, text
+
+
+def _document_text(label: str, doc: Any) -> str:
+    return f"{label}: document {doc.number}, fiscal sign {doc.fiscal_sign}, {doc.datetime:%Y-%m-%d %H:%M}"
+
+
+def _open_shift(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+    doc = kkt.open_shift()
+    return doc, _document_text("shift opened", doc)
+
+
+def _z_report(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+    doc = kkt.close_shift()
+    return doc, _document_text("shift closed (Z-report)", doc)
+
+
+def _x_report(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+    kkt.x_report()
+    return {"printed": True}, "X-report printed"
+
+
+def _receipt(operation: str) -> Callable[[Kkt, argparse.Namespace], tuple[Any, str]]:
+    def run(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+        receipt = receipt_from_json(_load(args.file))
+        result = getattr(kkt, operation)(receipt)
+        text = _document_text(f"{operation}: receipt total {_money(receipt.total)}", result.document)
+        if result.change:
+            text += f"\nchange {_money(result.change)}"
+        return result, text
+    return run
+
+
+def _fn_status(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+    s = kkt.fn_status()
+    return s, (f"ФН {s.fn_number}: phase {s.phase.name.lower()}, last document {s.last_document_number}, "
+               f"shift {'open' if s.shift_open else 'closed'}, warnings 0x{s.warnings:02X}, "
+               f"valid until {s.valid_until}")
+
+
+def _ofd_status(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+    s = kkt.ofd_status()
+    first = f", first #{s.first_unsent_number} of {s.first_unsent_datetime:%Y-%m-%d %H:%M}" \
+        if s.first_unsent_datetime else ""
+    return s, f"unsent to OFD: {s.unsent_count}{first}"
+
+
+def _document(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+    from .ffd import decode_document, to_fns_json
+
+    doc = kkt.document(args.number)
+    decoded = to_fns_json(decode_document(doc.tlv)) if doc.tlv else {}
+    text = _document_text("document", doc) + "\n" + json.dumps(decoded, ensure_ascii=False, indent=2,
+                                                              default=str)
+    return {"document": doc, "fns_json": decoded}, text
+
+
+def _register(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+    doc = kkt.register(registration_from_json(_load(args.file)))
+    return doc, _document_text("registered", doc)
+
+
+def _close_fn(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+    doc = kkt.close_fn()
+    return doc, _document_text("ФН closed", doc)
+
+
+COMMANDS: dict[str, tuple[str, Callable[[Kkt, argparse.Namespace], tuple[Any, str]]]] = {
+    "status": ("device status", _status),
+    "open-shift": ("open the shift", _open_shift),
+    "x-report": ("print an X-report", _x_report),
+    "z-report": ("close the shift (Z-report)", _z_report),
+    "sell": ("sell: receipt from a JSON file ('-' = stdin)", _receipt("sell")),
+    "refund": ("sell return: receipt from a JSON file", _receipt("refund")),
+    "buy": ("buy (expense): receipt from a JSON file", _receipt("buy")),
+    "fn-status": ("fiscal drive status", _fn_status),
+    "ofd-status": ("OFD exchange status", _ofd_status),
+    "document": ("a fiscal document by number, decoded", _document),
+    "register": ("register the KKT: parameters from a JSON file", _register),
+    "close-fn": ("close the fiscal drive", _close_fn),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kkt", description="Drive a fiscal register (ККТ).")
     parser.add_argument("--device", default=os.environ.get("KKT_DEVICE", DEFAULT_DEVICE),
                         help=f"device URL (default: $KKT_DEVICE or {DEFAULT_DEVICE})")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--cashier", default="Кассир", help="cashier name for documents")
     sub = parser.add_subparsers(dest="command", required=True)
-    status = sub.add_parser("status", help="device status")
-    status.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
+    for name, (text, _) in COMMANDS.items():
+        cmd = sub.add_parser(name, help=text)
+        if name in ("sell", "refund", "buy", "register"):
+            cmd.add_argument("file")
+        if name == "document":
+            cmd.add_argument("number", type=int)
+        cmd.add_argument("--json", action="store_true", dest="json_sub", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    as_json = args.json or args.json_sub
     try:
-        with connect(args.device) as kkt:
-            info, state = kkt.device_info(), kkt.status()
-    except KktError as exc:
+        from .types import Cashier
+
+        with Kkt.open(args.device, cashier=Cashier(args.cashier)) as kkt:
+            result, text = COMMANDS[args.command][1](kkt, args)
+    except DeviceError as exc:
+        if as_json:
+            print(json.dumps({"error": {"code": exc.code, "message": exc.message, "message_ru": exc.message_ru}},
+                             ensure_ascii=False))
+        else:
+            print(f"kkt: device refused: 0x{exc.code:02X} {exc.message} ({exc.message_ru})", file=sys.stderr)
+        return 1
+    except (KktError, OSError, json.JSONDecodeError) as exc:
         print(f"kkt: {exc}", file=sys.stderr)
         return 1
-    if args.json:
-        print(json.dumps({"device": _jsonable(info), "status": _jsonable(state)}, ensure_ascii=False))
-    else:
-        print(f"{info.name} (model {info.model}), serial {state.serial_number}")
-        print(f"time {state.datetime:%Y-%m-%d %H:%M:%S}, mode {state.mode.mode.name.lower()}, "
-              f"fiscalised {'yes' if state.fiscalised else 'no'}, shift {'open' if state.shift_open else 'closed'}")
+    print(json.dumps(to_jsonable(result), ensure_ascii=False) if as_json else text)
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 from kkt_drivers.errors import ConfigurationError, TransportError
 from kkt_drivers.transport.base import Transport
@@ -18,24 +19,30 @@ from ..core.control import DeviceControl
 from ..core.device import VirtualDevice
 from ..personalities import connect_to, create_device
 
-_KNOWN_OPTIONS = {"transport", "password", "model", "name"}
+_KNOWN_OPTIONS = {"transport", "password", "model", "name", "state"}
 _NAMED: dict[str, VirtualDevice] = {}
 _NAMED_LOCK = threading.Lock()
 
 
 def device_for_url(url: DeviceUrl) -> VirtualDevice:
-    """Create the device an emulator URL describes (``name=`` shares one device in this process)."""
+    """Create the device an emulator URL describes.
+
+    ``name=`` shares one device within this process; ``state=DIR`` keeps its ФН archive, settings and
+    clock in that directory (a path the user chose, never one received from a device).
+    """
     unknown = set(url.options) - _KNOWN_OPTIONS
     if unknown:
         raise ConfigurationError(f"unknown emulator option(s) {sorted(unknown)} in {url}")
     model = url.options.get("model")
     name = url.options.get("name")
+    state = url.options.get("state")
+    state_dir = Path(state) if state else None
     try:
         if not name:
-            return create_device(url.family, model)
+            return create_device(url.family, model, state_dir=state_dir)
         with _NAMED_LOCK:
             if name not in _NAMED:
-                _NAMED[name] = create_device(url.family, model, name=name)
+                _NAMED[name] = create_device(url.family, model, name=name, state_dir=state_dir)
             return _NAMED[name]
     except ValueError as exc:
         raise ConfigurationError(str(exc)) from exc

@@ -9,6 +9,7 @@ A :class:`FaultPlan` holds counters that the device connection consumes:
 ``split_writes``     send output one byte per write (attachments) / per read (in-process)
 ``stall``            hold the next output back for this many seconds
 ``async_answers``    (v3) answer every task "in progress" and deliver its result later on id F0
+``withhold_command`` execute the next command with this code (hex, e.g. ``"4a"``) but lose its answer
 
 Randomness (garbage bytes) comes from a seeded generator, so a run can be repeated.
 """
@@ -18,7 +19,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-FAULT_NAMES = ("withhold_answer", "corrupt_answer", "garbage", "nak", "split_writes", "stall", "async_answers")
+FAULT_NAMES = ("withhold_answer", "corrupt_answer", "garbage", "nak", "split_writes", "stall", "async_answers",
+               "withhold_command")
 _NOISE = bytes(b for b in range(0x20, 0x7F))  # printable ASCII: never a control or start byte
 
 
@@ -31,6 +33,7 @@ class FaultPlan:
     split_writes: bool = False
     stall: float = 0.0
     async_answers: bool = False
+    withhold_command: str = ""
     seed: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False)
 
@@ -47,7 +50,16 @@ class FaultPlan:
         self.withhold_answer = self.corrupt_answer = self.garbage = self.nak = 0
         self.split_writes = False
         self.async_answers = False
+        self.withhold_command = ""
         self.stall = 0.0
+
+    def take_withhold(self, message: bytes) -> bool:
+        """True (once) when ``message`` (password + command) is the command whose answer must be lost."""
+        code = self.withhold_command
+        if code and message[2:].hex().startswith(code.lower()):
+            self.withhold_command = ""
+            return True
+        return False
 
     def noise(self, size: int) -> bytes:
         return bytes(self._rng.choice(_NOISE) for _ in range(size))

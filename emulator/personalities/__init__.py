@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..core.connection import DeviceConnection
 from ..core.device import ModelInfo, VirtualDevice
+from ..core.tape import Tape
 from . import atol
 
 FAMILIES = ("atol",)
@@ -14,10 +17,13 @@ def models() -> list[ModelInfo]:
     return atol.models()
 
 
-def create_device(family: str = "atol", model: str | None = None, *, name: str = "") -> VirtualDevice:
+def create_device(family: str = "atol", model: str | None = None, *, name: str = "", state_dir: Path | None = None,
+                  tape: Tape | None = None, tape_width: int | None = None) -> VirtualDevice:
+    """A virtual device of ``family``; ``state_dir`` makes its state durable on disk."""
     if family != "atol":
         raise ValueError(f"the emulator has no family {family!r}; known: {', '.join(FAMILIES)}")
-    return atol.create_device(model or atol.DEFAULT_PROFILE, name=name) if model else atol.create_device(name=name)
+    return atol.create_device(model or atol.DEFAULT_PROFILE, name=name, state_dir=state_dir, tape=tape,
+                              tape_width=tape_width)
 
 
 def connect_to(device: VirtualDevice, generation: str) -> DeviceConnection:

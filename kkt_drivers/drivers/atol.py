@@ -9,6 +9,7 @@ from ..protocols.atol import commands as c
 from ..protocols.common.bcd import encode_bcd
 from ..protocols.spec import CommandSpec
 from ..session import Session
+from .atol_fiscal import AtolFiscalCommands
 from .atol_types import AtolMode, AtolStateCode, AtolStatus, DeviceInfo, ModeState
 
 #: default mode passwords (table 3): cashiers 1..28 use their row number
@@ -16,7 +17,7 @@ SYSADMIN_PASSWORD = 30
 ADMIN_PASSWORD = 29
 
 
-class AtolDriver:
+class AtolDriver(AtolFiscalCommands):
     """Drives one ATOL register through a :class:`~kkt_drivers.session.Session`.
 
     Every method sends whole commands; device refusals raise

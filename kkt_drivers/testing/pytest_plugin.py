@@ -16,6 +16,7 @@ Markers
 Fixtures
     ``device_url``      the URL under test (tests using it are parametrized over every backend)
     ``kkt_driver``      a connected family driver; on an emulator the device starts fresh
+    ``kkt``             the unified :class:`~kkt_drivers.kkt.Kkt` API over that driver
     ``kkt_emulator``    the emulator's control API (skips on a real device)
 """
 
@@ -29,6 +30,7 @@ import pytest
 
 from ..connect import connect
 from ..drivers.atol import AtolDriver
+from ..kkt import Kkt
 from ..transport.base import EmulatorControl
 from ..url import parse_device_url
 
@@ -115,6 +117,12 @@ def kkt_driver(device_url: str) -> Iterator[AtolDriver]:
         yield driver
     finally:
         driver.close()
+
+
+@pytest.fixture
+def kkt(kkt_driver: AtolDriver) -> Kkt:
+    """The unified :class:`~kkt_drivers.kkt.Kkt` API over ``kkt_driver``."""
+    return Kkt(kkt_driver)
 
 
 @pytest.fixture

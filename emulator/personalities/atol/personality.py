@@ -10,16 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from kkt_drivers.protocols.atol import commands as c
+from kkt_drivers.protocols.atol import fiscal_commands as f
 from kkt_drivers.protocols.common.text import encode_atol
 from kkt_drivers.protocols.spec import CommandSpec
 
 from ...core.clock import DeviceClock
+from ...core.fiscal import FiscalCore
+from .fiscal import FiscalHandlers, Refusal
 from .profile import AtolProfile
+from .receipt import OpenReceipt
 from .state import AtolState
+from .tables import ACCESS_PASSWORD, SettingsTables
 
 # error codes (names in kkt_drivers.protocols.atol.error_table)
 E_FORMAT = 0x13
@@ -42,14 +47,6 @@ MODE_OPERATORS: dict[int, frozenset[int]] = {
 TAX_INSPECTOR_PASSWORD = 0  # mode 5, inferred
 
 
-class Refusal(Exception):
-    """A handler refuses the command with a device error code."""
-
-    def __init__(self, code: int) -> None:
-        super().__init__(f"0x{code:02X}")
-        self.code = code
-
-
 @dataclass(frozen=True)
 class Execution:
     answer: bytes
@@ -60,13 +57,21 @@ class Execution:
 Handler = Callable[[Any], dict[str, Any] | None]
 
 
-class AtolPersonality:
+class AtolPersonality(FiscalHandlers):
     family = "atol"
 
-    def __init__(self, profile: AtolProfile, clock: DeviceClock) -> None:
+    def __init__(self, profile: AtolProfile, clock: DeviceClock, core: FiscalCore, *,
+                 tables: SettingsTables | None = None, tape: Any = None) -> None:
         self.profile = profile
         self.clock = clock
+        self.core = core
+        self.tables = tables or SettingsTables()
+        self.tape = tape
         self.state = AtolState(profile)
+        self.receipt: OpenReceipt | None = None
+        self.registration_tags: dict[int, Any] = {}
+        self.drawer = 0
+        self._tlv_queue: list[bytes] = []
         self._handlers: dict[bytes, Handler] = {
             c.STATUS.code: self._status,
             c.STATE_CODE.code: self._state_code,
@@ -74,17 +79,29 @@ class AtolPersonality:
             c.ENTER_MODE.code: self._enter_mode,
             c.EXIT_MODE.code: self._exit_mode,
             c.SET_DATETIME.code: self._set_datetime,
+            f.WRITE_TABLE.code: self._write_table,
+            f.READ_TABLE.code: self._read_table,
+            f.READ_REGISTER.code: self._read_register,
+            **self.fiscal_handlers(),
         }
+        self._refresh_counters()
 
     def reset(self) -> None:
+        self.core.reset()
+        self.tables.reset()
         self.state = AtolState(self.profile)
+        self.receipt = None
+        self.registration_tags = {}
+        self.drawer = 0
+        self._tlv_queue = []
+        self._refresh_counters()
 
     # -- dispatch --------------------------------------------------------------------------
     def execute(self, message: bytes) -> Execution:
         password, spec, params = c.split_message(message)
         if spec is None or spec.code not in self._handlers:
             return self._refuse(None, E_UNSUPPORTED if len(message) >= 3 else E_FORMAT)
-        if password != self.state.access_password:
+        if password != self.tables.access_password():
             return self._refuse(spec, E_PASSWORD)
         if spec.modes is not None and self.state.mode not in spec.modes:
             return self._refuse(spec, E_MODE)
@@ -140,7 +157,7 @@ class AtolPersonality:
                 raise Refusal(E_PASSWORD)
             operator = 0
         elif mode in MODE_OPERATORS:
-            rows = [row for row, pw in s.passwords.items() if pw == password and row in MODE_OPERATORS[mode]]
+            rows = [row for row in MODE_OPERATORS[mode] if self.tables.password(row) == password]
             if not rows:
                 raise Refusal(E_PASSWORD)
             operator = max(rows)
@@ -167,3 +184,31 @@ class AtolPersonality:
         if req.hour > 23 or req.minute > 59 or req.second > 59:
             raise Refusal(E_INVALID_TIME)
         self.clock.set(date.replace(hour=req.hour, minute=req.minute, second=req.second))
+
+    def _write_table(self, req: Any) -> None:
+        key = (req.table, req.row, req.field)
+        if not SettingsTables.valid_key(key):
+            raise Refusal(0x91 if not 1 <= req.table <= 30 else 0x92 if not 1 <= req.row <= 200 else 0x93)
+        if key == ACCESS_PASSWORD and not req.value.hex().isdigit():
+            raise Refusal(0xA4)
+        self.tables.set(key, req.value)
+
+    def _read_table(self, req: Any) -> dict[str, bytes]:
+        key = (req.table, req.row, req.field)
+        if not SettingsTables.valid_key(key):
+            raise Refusal(0x91)
+        value = self.tables.get(key)
+        if value is None:
+            raise Refusal(0x93)
+        return {"value": value}
+
+    def _read_register(self, req: Any) -> dict[str, bytes]:
+        if req.register != f.REGISTER_SHIFT_STATE:
+            raise Refusal(0x6C)  # Неверный номер регистра: only register 18 is emulated
+        shift = self.core.shift()
+        if not shift.open or shift.opened_at is None:
+            return {"value": bytes(7)}
+        end = shift.opened_at + timedelta(hours=24)
+        value = f.SHIFT_STATE_VALUE.build({"open": 1, "day": end.day, "month": end.month, "year": end.year % 100,
+                                           "hour": end.hour, "minute": end.minute, "second": end.second})
+        return {"value": value}

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .profile import AtolProfile
-
-
-def _default_passwords() -> dict[int, int]:
-    """Table 3: rows 1..28 cashiers, 29 administrator, 30 system administrator; password = row."""
-    return {row: row for row in range(1, 31)}
 
 
 @dataclass
@@ -18,8 +13,6 @@ class AtolState:
     mode: int = 0
     sub_mode: int = 0
     operator: int = 0  # table-3 row of the operator who entered the current mode
-    access_password: int = 0  # table 2, row 1, field 23
-    passwords: dict[int, int] = field(default_factory=_default_passwords)
     hall_number: int = 1
     fiscalised: bool = False
     fn_active: bool = False

@@ -1,0 +1,406 @@
+"""ATOL fiscal commands on top of the shared virtual ФН (:mod:`kkt_emu.core.fiscal`).
+
+Shift (9A, 5A, 67), receipts (92, EA, E8, EB, 99, 4A, 59), cash (49, 4F, 4D), ФН queries (A4 xx),
+registration and closing of the ФН (A6, A7 with requisites written by E8 in mode 6) and settings
+tables (50, 46). The receipt is accumulated here and handed to the ФН in one call at close, so a
+document is either whole in the archive or absent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from kkt_drivers.ffd.tlv import decode_tlv
+from kkt_drivers.protocols.atol import fiscal_commands as f
+from kkt_drivers.protocols.common.text import decode_atol
+
+from ...core.fiscal import CorrectionData, FiscalCore, FnError, ItemData, ReceiptData, Registration
+from .fn_errors import atol_code
+from .receipt import OpenReceipt
+
+E_FORMAT, E_LENGTH, E_PRICE, E_QUANTITY = 0x13, 0x14, 0x08, 0x0A
+E_MODE, E_RECEIPT_TYPE = 0x66, 0x6A
+E_NONCASH_EXCEEDS, E_UNDERPAID, E_PAYMENT_TYPE = 0x71, 0x72, 0x7E
+E_SHIFT_EXPIRED, E_RECEIPT_CLOSED, E_RECEIPT_OPEN, E_SHIFT_OPEN = 0x88, 0x9A, 0x9B, 0x9C
+E_NO_CASH, E_REPORT_TYPE, E_NOT_FISCAL, E_FN_STATE, E_FN_NO_DATA = 0x98, 0xA3, 0xA8, 0xD4, 0xDA
+E_30_DAYS, E_FN_RESOURCE = 0xEF, 0xEA
+
+REGISTRATION_TAGS = {
+    1048: "user_name", 1018: "inn", 1037: "rnm", 1009: "address", 1187: "place", 1062: "taxation",
+    1017: "ofd_inn", 1046: "ofd_name", 1060: "fns_site", 1117: "sender_email", 1209: "ffd_version",
+    1002: "autonomous", 1056: "encryption", 1001: "automatic", 1108: "internet", 1109: "services",
+    1110: "bso", 1193: "gambling", 1126: "lottery", 1207: "excise", 1036: "machine_number",
+}
+
+
+class Refusal(Exception):
+    """A handler refuses the command with an ATOL error code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"0x{code:02X}")
+        self.code = code
+
+
+class FiscalHandlers:
+    """Mixed into the ATOL personality; expects ``state``, ``core``, ``tables``, ``tape``, ``clock``."""
+
+    state: Any
+    core: FiscalCore
+    tape: Any
+    profile: Any
+    receipt: OpenReceipt | None
+    registration_tags: dict[int, Any]
+    drawer: int
+    _tlv_queue: list[bytes]
+
+    def fiscal_handlers(self) -> dict[bytes, Any]:
+        return {
+            f.OPEN_SHIFT.code: self._open_shift, f.Z_REPORT.code: self._z_report, f.REPORT.code: self._report,
+            f.OPEN_RECEIPT.code: self._open_receipt, f.BEGIN_POSITION.code: self._begin_position,
+            f.END_POSITION.code: self._end_position, f.WRITE_REQUISITE.code: self._write_requisite,
+            f.PAYMENT.code: self._payment, f.CLOSE_RECEIPT.code: self._close_receipt,
+            f.CANCEL_RECEIPT.code: self._cancel_receipt, f.CASH_IN.code: self._cash_in,
+            f.CASH_OUT.code: self._cash_out, f.CASH_IN_DRAWER.code: lambda _: {"sum": self.drawer},
+            f.FN_SHIFT.code: self._fn_shift, f.FN_OFD_STATUS.code: self._fn_ofd, f.FN_STATUS.code: self._fn_status,
+            f.FN_VALIDITY.code: self._fn_validity, f.FN_DOCUMENT.code: self._fn_document,
+            f.FN_DOCUMENT_TLV.code: self._fn_document_tlv, f.FN_DOCUMENT_CHUNK.code: self._fn_document_chunk,
+            f.REGISTER.code: self._register, f.CLOSE_FN.code: self._close_fn,
+        }
+
+    # -- helpers ---------------------------------------------------------------------------
+    def cashier_name(self) -> str:
+        raw = self.tables.get((3, self.state.operator or 30, 2)) or b""  # type: ignore[attr-defined]
+        return decode_atol(raw).strip() or "КАССИР"
+
+    def _fn(self, call: Any, *args: Any) -> Any:
+        try:
+            return call(*args)
+        except FnError as err:
+            raise Refusal(atol_code(err.code, self.core.status().warnings)) from None
+
+    def _print(self, result: Any) -> None:
+        if self.tape is not None:
+            self.tape.print_document(result.tlv)
+
+    def _refresh_counters(self) -> None:
+        shift = self.core.shift()
+        status = self.core.status()
+        self.state.shift_open = shift.open
+        self.state.shift_number = shift.number if not shift.open else max(shift.number - 1, 0)
+        self.state.receipt_number = shift.next_receipt_number if shift.open else 1
+        self.state.fiscalised = status.phase == 0x03
+        self.state.fn_active = status.phase != 0x01
+
+    def _require_receipt(self) -> OpenReceipt:
+        if self.receipt is None:
+            raise Refusal(E_RECEIPT_CLOSED)
+        return self.receipt
+
+    def _require_no_receipt(self) -> None:
+        if self.receipt is not None:
+            raise Refusal(E_RECEIPT_OPEN)
+
+    def _precheck_document(self) -> None:
+        """What the ФН would refuse at the start of a document (checked before a receipt opens)."""
+        status = self.core.status()
+        if status.phase != 0x03:
+            raise Refusal(E_NOT_FISCAL)
+        shift = self.core.shift()
+        if not shift.open:
+            raise Refusal(E_FN_STATE)
+        if shift.expired:
+            raise Refusal(E_SHIFT_EXPIRED)
+        registration = self.core.registration()
+        ofd = self.core.ofd_status()
+        if ofd.first_unsent_datetime is not None and not (registration and registration.autonomous):
+            if (self.clock.now() - ofd.first_unsent_datetime).days >= 30:  # type: ignore[attr-defined]
+                raise Refusal(E_30_DAYS)
+        if self.core.validity().valid_until < self.clock.now().date():  # type: ignore[attr-defined]
+            raise Refusal(E_FN_RESOURCE)
+
+    # -- shift -----------------------------------------------------------------------------
+    def _open_shift(self, req: Any) -> None:
+        self._require_no_receipt()
+        if self.core.shift().open:
+            raise Refusal(E_SHIFT_OPEN)
+        text = decode_atol(req.text).strip() if req.text else ""
+        result = self._fn(self.core.open_shift, text or self.cashier_name())
+        self._print(result)
+        self._refresh_counters()
+
+    def _z_report(self, _: Any) -> None:
+        self._require_no_receipt()
+        result = self._fn(self.core.close_shift, self.cashier_name())
+        self._print(result)
+        self._refresh_counters()
+
+    def _report(self, req: Any) -> None:
+        if req.type != 1:
+            raise Refusal(E_REPORT_TYPE)
+        if self.tape is not None:
+            self.tape.print_x_report(self.core.shift(), self.core.shift_totals(), self.drawer)
+
+    # -- receipt ---------------------------------------------------------------------------
+    def _open_receipt(self, req: Any) -> None:
+        self._require_no_receipt()
+        if req.type not in f.OPERATION_BY_RECEIPT_TYPE and req.type not in f.OPERATION_BY_CORRECTION_TYPE:
+            raise Refusal(E_RECEIPT_TYPE)
+        self._precheck_document()
+        self.receipt = OpenReceipt(req.type)
+        self.state.receipt_state = req.type
+        self.state.receipt_sum = 0
+
+    def _begin_position(self, _: Any) -> None:
+        receipt = self._require_receipt()
+        if receipt.is_correction or self.state.sub_mode:
+            raise Refusal(E_MODE)
+        receipt.position_open = True
+        receipt.position_tags = []
+
+    def _end_position(self, req: Any) -> None:
+        receipt = self._require_receipt()
+        if receipt.is_correction or self.state.sub_mode:
+            raise Refusal(E_MODE)
+        if req.quantity <= 0:
+            raise Refusal(E_QUANTITY)
+        gross = (req.price * req.quantity + 500) // 1000
+        discount = req.discount if req.discount_sign == 0 else -req.discount
+        if req.amount != gross - discount or req.amount < 0:
+            raise Refusal(E_PRICE)
+        if not 1 <= req.vat <= 10 or not 1 <= req.method <= 7 or not 1 <= req.subject <= 33:
+            raise Refusal(E_FORMAT)
+        try:
+            name = decode_atol(req.name).rstrip("\x00")
+        except UnicodeDecodeError:
+            raise Refusal(E_FORMAT) from None
+        if not name:
+            raise Refusal(E_LENGTH)
+        receipt.items.append(ItemData(name=name, price=req.price, quantity_milli=req.quantity, amount=req.amount,
+                                      vat=req.vat, payment_method=req.method, payment_subject=req.subject,
+                                      extra=tuple(receipt.position_tags)))
+        receipt.position_open = False
+        receipt.position_tags = []
+        self.state.receipt_sum = receipt.total
+
+    def _write_requisite(self, req: Any) -> None:
+        if req.blocks != 1 or req.block != 0:
+            raise Refusal(E_FORMAT)  # one TLV per command in this emulator (inferred limit)
+        try:
+            tlvs = decode_tlv(req.data)
+        except Exception:
+            raise Refusal(E_FORMAT) from None
+        if self.receipt is not None:
+            self.receipt.add_tlv(req.data)
+        elif self.state.mode == 6:
+            for tlv in tlvs:
+                self.registration_tags[tlv.tag] = tlv.value
+        else:
+            raise Refusal(E_RECEIPT_CLOSED)
+
+    def _payment(self, req: Any) -> dict[str, int]:
+        receipt = self._require_receipt()
+        if req.type not in (1, 2, 3, 4, 5):
+            raise Refusal(E_PAYMENT_TYPE)
+        if req.sum <= 0:
+            raise Refusal(E_PRICE)
+        receipt.payments[req.type] = receipt.payments.get(req.type, 0) + req.sum
+        if receipt.paid - receipt.payments.get(1, 0) > receipt.total and not receipt.is_correction:
+            receipt.payments[req.type] -= req.sum
+            raise Refusal(E_NONCASH_EXCEEDS)
+        self.state.sub_mode = 4  # 1.4: accepting payments
+        return {"remainder": receipt.remainder, "change": receipt.change}
+
+    def _close_receipt(self, req: Any) -> None:
+        receipt = self._require_receipt()
+        if receipt.position_open:
+            raise Refusal(E_MODE)
+        if req.type not in (1, 2, 3, 4, 5):
+            raise Refusal(E_PAYMENT_TYPE)
+        amount = req.sum or (receipt.remainder if not receipt.is_correction else 0)
+        if amount:
+            receipt.payments[req.type] = receipt.payments.get(req.type, 0) + amount
+        try:
+            if receipt.paid < receipt.total or (not receipt.items and not receipt.is_correction):
+                raise Refusal(E_UNDERPAID)
+            if not receipt.is_correction and receipt.paid - receipt.payments.get(1, 0) > receipt.total:
+                raise Refusal(E_NONCASH_EXCEEDS)
+            if receipt.is_correction:
+                result = self._fn(self.core.correction, self._correction_data(receipt))
+            else:
+                result = self._fn(self.core.receipt, self._receipt_data(receipt))
+        except Refusal:
+            if amount:
+                receipt.payments[req.type] -= amount
+            raise
+        cash_delta = receipt.payments.get(1, 0) - receipt.change
+        operation = f.OPERATION_BY_RECEIPT_TYPE.get(receipt.atol_type) or f.OPERATION_BY_CORRECTION_TYPE[
+            receipt.atol_type]
+        self.drawer += cash_delta if operation in (1, 4) else -cash_delta
+        self.receipt = None
+        self.state.receipt_state = 0
+        self.state.receipt_sum = 0
+        self.state.sub_mode = 0
+        self._print(result)
+        self._refresh_counters()
+
+    @staticmethod
+    def _payments_by_form(receipt: OpenReceipt) -> tuple[int, int, int, int, int]:
+        """Cash (less the change), electronic, prepaid, credit, other."""
+        p = receipt.payments
+        return p.get(1, 0) - receipt.change, p.get(2, 0), p.get(3, 0), p.get(4, 0), p.get(5, 0)
+
+    def _taxation(self, receipt: OpenReceipt) -> int:
+        registered = self.core.registration()
+        value = receipt.number(1055, 0)
+        if value:
+            return value
+        mask = int(registered.taxation) if registered is not None else 1
+        return mask & -mask  # the lowest registered system
+
+    def _receipt_data(self, receipt: OpenReceipt) -> ReceiptData:
+        contact = receipt.text(1008) or None
+        cash, electronic, prepaid, credit, other = self._payments_by_form(receipt)
+        handled = {1008, 1055, 1021, 1203}
+        extra = tuple((tag, raw) for tag, raw in receipt.raw_tags if tag not in handled)
+        return ReceiptData(operation=f.OPERATION_BY_RECEIPT_TYPE[receipt.atol_type], items=tuple(receipt.items),
+                           total=receipt.total, taxation=self._taxation(receipt),
+                           cashier=receipt.text(1021) or self.cashier_name(), cashier_inn=receipt.text(1203) or None,
+                           buyer_contact=contact, extra=extra, cash=cash, electronic=electronic, prepaid=prepaid,
+                           credit=credit, other=other)
+
+    def _correction_data(self, receipt: OpenReceipt) -> CorrectionData:
+        when, number, text = receipt.basis()
+        cash, electronic, prepaid, credit, other = self._payments_by_form(receipt)
+        vat = {tag: receipt.number(tag, 0) for tag in (1102, 1103, 1104, 1105, 1106, 1107)}
+        return CorrectionData(operation=f.OPERATION_BY_CORRECTION_TYPE[receipt.atol_type],
+                              correction_type=receipt.number(1173, 0), basis_date=when, basis_number=number,
+                              description=text, total=receipt.total, taxation=self._taxation(receipt),
+                              cashier=receipt.text(1021) or self.cashier_name(),
+                              vat_20=vat[1102], vat_10=vat[1103], sum_vat_0=vat[1104], sum_no_vat=vat[1105],
+                              vat_20_120=vat[1106], vat_10_110=vat[1107], cash=cash, electronic=electronic,
+                              prepaid=prepaid, credit=credit, other=other)
+
+    def _cancel_receipt(self, _: Any) -> None:
+        self._require_receipt()
+        self.receipt = None
+        self.state.receipt_state = 0
+        self.state.receipt_sum = 0
+        self.state.sub_mode = 0
+
+    def _cash_in(self, req: Any) -> None:
+        self._require_no_receipt()
+        if req.sum <= 0:
+            raise Refusal(E_PRICE)
+        self.drawer += req.sum
+
+    def _cash_out(self, req: Any) -> None:
+        self._require_no_receipt()
+        if req.sum <= 0:
+            raise Refusal(E_PRICE)
+        if req.sum > self.drawer:
+            raise Refusal(E_NO_CASH)
+        self.drawer -= req.sum
+
+    # -- ФН queries ------------------------------------------------------------------------
+    @staticmethod
+    def _dt(value: datetime | None) -> dict[str, int]:
+        if value is None:
+            return {"year": 0, "month": 0, "day": 0, "hour": 0, "minute": 0}
+        return {"year": value.year % 100, "month": value.month, "day": value.day, "hour": value.hour,
+                "minute": value.minute}
+
+    def _fn_shift(self, _: Any) -> dict[str, int]:
+        shift = self.core.shift()
+        return {"open": int(shift.open), "shift": shift.number,
+                "receipt": max(shift.next_receipt_number - 1, 0) if shift.open else 0}
+
+    def _fn_ofd(self, _: Any) -> dict[str, Any]:
+        ofd = self.core.ofd_status()
+        return {"flags": 0x02 if ofd.unsent_count else 0, "reading": 0, "unsent": ofd.unsent_count,
+                "first_number": ofd.first_unsent_number, "first_datetime": self._dt(ofd.first_unsent_datetime)}
+
+    def _fn_status(self, _: Any) -> dict[str, Any]:
+        s = self.core.status()
+        return {"phase": s.phase, "document": s.current_document, "data": 0, "shift_open": int(s.shift_open),
+                "warnings": int(s.warnings), "datetime": self._dt(s.last_document_datetime),
+                "fn_number": s.fn_number, "last_document": s.last_fd_number}
+
+    def _fn_validity(self, _: Any) -> dict[str, int]:
+        v = self.core.validity()
+        return {"year": v.valid_until.year % 100, "month": v.valid_until.month, "day": v.valid_until.day,
+                "left": v.registrations_left, "done": v.registrations_done}
+
+    def _document(self, number: int) -> Any:
+        return self._fn(self.core.document, number)
+
+    def _fn_document(self, req: Any) -> dict[str, Any]:
+        doc = self._document(req.number)
+        return {"type": doc.document_type, "datetime": self._dt(doc.datetime), "number": doc.number,
+                "fiscal_sign": doc.fiscal_sign, "rest": b""}
+
+    def _fn_document_tlv(self, req: Any) -> dict[str, int]:
+        doc = self._document(req.number)
+        outer = decode_tlv(doc.tlv)[0]
+        body = doc.tlv[4:]
+        chunks, offset = [], 0
+        while offset + 4 <= len(body):
+            size = int.from_bytes(body[offset + 2:offset + 4], "little")
+            chunks.append(body[offset:offset + 4 + size])
+            offset += 4 + size
+        self._tlv_queue = chunks
+        return {"type": outer.tag, "size": len(body)}
+
+    def _fn_document_chunk(self, _: Any) -> dict[str, bytes]:
+        if not self._tlv_queue:
+            raise Refusal(E_FN_NO_DATA)
+        return {"tlv": self._tlv_queue.pop(0)}
+
+    # -- registration ----------------------------------------------------------------------
+    def _registration(self) -> Registration:
+        values: dict[str, Any] = {}
+        for tag, name in REGISTRATION_TAGS.items():
+            if tag in self.registration_tags:
+                values[name] = self.registration_tags[tag]
+        current = self.core.registration()
+        if current is not None:
+            base = {name: getattr(current, name) for name in REGISTRATION_TAGS.values() if hasattr(current, name)}
+            base.update(values)
+            values = base
+        required = ("user_name", "inn", "rnm", "address", "place", "taxation", "ofd_inn", "ofd_name")
+        if any(name not in values for name in required):
+            raise Refusal(E_FORMAT)
+        for flag in ("autonomous", "encryption", "automatic", "internet", "services", "bso", "gambling",
+                     "lottery", "excise"):
+            values[flag] = bool(values.get(flag, False))
+        values["taxation"] = int(values["taxation"])
+        values.setdefault("ffd_version", 2)
+        values["ffd_version"] = int(values["ffd_version"])
+        values["kkt_serial"] = f"{self.profile.serial_number:08d}"  # as 3F reports it
+        return Registration(**{k: v for k, v in values.items() if k in Registration.__dataclass_fields__})
+
+    def _register(self, req: Any) -> None:
+        if self.core.shift().open:
+            raise Refusal(E_SHIFT_OPEN)
+        registration = self._registration()
+        if req.operation == 0:
+            result = self._fn(self.core.register, registration, self.cashier_name())
+        elif req.operation == 1:
+            new_number = self.registration_tags.get(1041)
+            if new_number is None:
+                raise Refusal(E_FORMAT)
+            result = self._fn(self.core.replace_fn, str(new_number), registration, self.cashier_name())
+        elif req.operation == 2:
+            result = self._fn(self.core.reregister, registration, req.reasons, self.cashier_name())
+        else:
+            raise Refusal(E_FORMAT)
+        self.registration_tags.clear()
+        self._print(result)
+        self._refresh_counters()
+
+    def _close_fn(self, _: Any) -> None:
+        if self.core.shift().open:
+            raise Refusal(E_SHIFT_OPEN)
+        result = self._fn(self.core.close_fn, self.cashier_name())
+        self._print(result)
+        self._refresh_counters()

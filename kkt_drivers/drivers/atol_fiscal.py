@@ -1,0 +1,129 @@
+"""ATOL fiscal commands, one method per wire command (the :class:`~kkt_drivers.kkt.Kkt` facade
+orchestrates them into whole operations)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..ffd.tlv import encode_tlv
+from ..protocols.atol import fiscal_commands as f
+from ..protocols.common.text import encode_atol
+from ..protocols.spec import CommandSpec
+
+
+def fn_datetime(value: Any) -> datetime | None:
+    if not value.year and not value.month:
+        return None
+    return datetime(2000 + value.year, value.month, value.day, value.hour, value.minute)
+
+
+class AtolFiscalCommands:
+    """Mixed into :class:`~kkt_drivers.drivers.atol.AtolDriver`."""
+
+    def execute(self, spec: CommandSpec, params: dict[str, Any] | None = None) -> Any:  # pragma: no cover
+        raise NotImplementedError  # abstract: provided by AtolDriver
+
+    # -- shift -----------------------------------------------------------------------------
+    def open_shift_command(self, text: str = "") -> None:
+        """Открыть смену (9A)."""
+        self.execute(f.OPEN_SHIFT, {"flags": 0, "text": encode_atol(text)})
+
+    def z_report_command(self) -> None:
+        """Отчёт с гашением (5A)."""
+        self.execute(f.Z_REPORT)
+
+    def x_report_command(self) -> None:
+        """X-отчёт (67 01)."""
+        self.execute(f.REPORT, {"type": 1})
+
+    # -- receipt ---------------------------------------------------------------------------
+    def open_receipt(self, atol_type: int) -> None:
+        """Открыть чек (92)."""
+        self.execute(f.OPEN_RECEIPT, {"flags": 0, "type": atol_type})
+
+    def register_position(self, *, name: str, price: int, quantity_milli: int, amount: int, vat: int, method: int,
+                          subject: int, discount: int = 0, tags: tuple[tuple[int, bytes], ...] = ()) -> None:
+        """Позиция: EA, requisites of the position (E8), EB."""
+        self.execute(f.BEGIN_POSITION, {"flags": 0, "param": 0, "reserved": 0})
+        for tag, value in tags:
+            self.write_requisite_raw(tag, value)
+        self.execute(f.END_POSITION, {
+            "flags": 0, "price": price, "quantity": quantity_milli, "amount": amount, "vat": vat, "vat_sum": 0,
+            "section": 0, "subject": subject, "method": method, "discount_sign": 0, "discount": discount,
+            "reserved": b"\x00\x00", "name": encode_atol(name)})
+
+    def write_requisite_raw(self, tag: int, value: bytes, *, printed: bool = True) -> None:
+        """Запись реквизита (E8): a whole TLV in one block."""
+        data = tag.to_bytes(2, "little") + len(value).to_bytes(2, "little") + value
+        self.execute(f.WRITE_REQUISITE, {"flags": 1 if printed else 0, "blocks": 1, "block": 0, "data": data})
+
+    def write_requisite(self, tag: int, value: Any, *, ffd: str = "1.05") -> None:
+        """Запись реквизита (E8) encoded by the FFD tag table."""
+        tlv = encode_tlv(tag, value, ffd)
+        self.write_requisite_raw(tag, tlv[4:])
+
+    def pay(self, payment_type: int, amount: int) -> tuple[int, int]:
+        """Расчёт (99) → (remainder, change)."""
+        answer = self.execute(f.PAYMENT, {"flags": 0, "type": payment_type, "sum": amount})
+        return int(answer.remainder), int(answer.change)
+
+    def close_receipt_command(self, payment_type: int = 1, amount: int = 0) -> None:
+        """Закрыть чек (4A)."""
+        self.execute(f.CLOSE_RECEIPT, {"flags": 0, "type": payment_type, "sum": amount})
+
+    def cancel_receipt(self) -> None:
+        """Аннулировать открытый чек (59)."""
+        self.execute(f.CANCEL_RECEIPT)
+
+    def cash_in_command(self, amount: int) -> None:
+        self.execute(f.CASH_IN, {"flags": 0, "sum": amount})
+
+    def cash_out_command(self, amount: int) -> None:
+        self.execute(f.CASH_OUT, {"flags": 0, "sum": amount})
+
+    def cash_in_drawer(self) -> int:
+        return int(self.execute(f.CASH_IN_DRAWER).sum)
+
+    # -- ФН --------------------------------------------------------------------------------
+    def fn_shift(self) -> Any:
+        return self.execute(f.FN_SHIFT)
+
+    def fn_ofd(self) -> Any:
+        return self.execute(f.FN_OFD_STATUS)
+
+    def fn_status_raw(self) -> Any:
+        return self.execute(f.FN_STATUS)
+
+    def fn_validity(self) -> Any:
+        return self.execute(f.FN_VALIDITY)
+
+    def fn_document(self, number: int) -> Any:
+        return self.execute(f.FN_DOCUMENT, {"number": number})
+
+    def fn_document_tlv(self, number: int) -> bytes:
+        """The whole document as STLV (A4 45, then A4 46 until the ФН has no more data)."""
+        from ..errors import DeviceError
+
+        head = self.execute(f.FN_DOCUMENT_TLV, {"number": number})
+        body = bytearray()
+        while len(body) < head.size:
+            try:
+                body += self.execute(f.FN_DOCUMENT_CHUNK).tlv
+            except DeviceError as err:
+                if err.code == 0xDA:
+                    break
+                raise
+        return int(head.type).to_bytes(2, "little") + len(body).to_bytes(2, "little") + bytes(body)
+
+    def register_command(self, operation: int, reasons: int = 0) -> None:
+        self.execute(f.REGISTER, {"operation": operation, "reasons": reasons})
+
+    def close_fn_command(self) -> None:
+        self.execute(f.CLOSE_FN)
+
+    def write_table(self, table: int, row: int, field: int, value: bytes) -> None:
+        self.execute(f.WRITE_TABLE, {"table": table, "row": row, "field": field, "value": value})
+
+    def read_table(self, table: int, row: int, field: int) -> bytes:
+        return bytes(self.execute(f.READ_TABLE, {"table": table, "row": row, "field": field}).value)

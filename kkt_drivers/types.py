@@ -1,0 +1,191 @@
+"""Public types of the unified API: what integrators build receipts from and get results in.
+
+Money is always an ``int`` in kopecks. Quantities are :class:`~decimal.Decimal` with at most three
+decimals. FFD code lists (VAT rate 1199, payment method 1214, payment subject 1212, taxation system
+1055/1062) are the enums of :mod:`kkt_drivers.ffd.enums`, re-exported here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from .ffd.enums import CorrectionType, PaymentMethod, PaymentSubject, TaxationSystem, VatRate
+
+__all__ = [
+    "Buyer", "Cashier", "CorrectionReceipt", "CorrectionType", "DocumentInfo", "FnPhase", "FnStatus", "Item",
+    "OfdStatus", "Payment", "PaymentMethod", "PaymentSubject", "PaymentType", "Receipt", "ReceiptResult",
+    "ReceiptType", "Registration", "ShiftState", "TaxationSystem", "VatRate",
+]
+
+
+class ReceiptType(enum.IntEnum):
+    """Признак расчёта (tag 1054): приход, возврат прихода, расход, возврат расхода."""
+
+    SELL = 1
+    SELL_RETURN = 2
+    BUY = 3
+    BUY_RETURN = 4
+
+
+class PaymentType(enum.IntEnum):
+    """Форма расчёта; the values are ATOL's wire numbering (1-based)."""
+
+    CASH = 1  # наличными (1031)
+    ELECTRONIC = 2  # безналичными (1081)
+    PREPAID = 3  # предварительная оплата, аванс (1215)
+    CREDIT = 4  # последующая оплата, кредит (1216)
+    OTHER = 5  # иная форма оплаты, встречное предоставление (1217)
+
+
+class FnPhase(enum.IntEnum):
+    """Фаза жизни ФН as the ФН reports it."""
+
+    SETUP = 0x01
+    FISCAL = 0x03
+    POST_FISCAL = 0x07
+    ARCHIVE = 0x0F
+
+
+@dataclass(frozen=True)
+class Cashier:
+    """Кассир: name (1021), optional INN (1203) and the ATOL operator password (table 3 row)."""
+
+    name: str = "Кассир"
+    inn: str | None = None
+    password: int = 1
+
+
+@dataclass(frozen=True)
+class Item:
+    """Предмет расчёта: a receipt position."""
+
+    name: str
+    price: int  # kopecks per unit
+    quantity: Decimal = Decimal(1)
+    vat: VatRate = VatRate.NO_VAT
+    payment_method: PaymentMethod = PaymentMethod.FULL_PAYMENT
+    payment_subject: PaymentSubject = PaymentSubject.GOODS
+    discount: int = 0  # kopecks off this position's amount
+
+    @property
+    def amount(self) -> int:
+        """Стоимость позиции: price × quantity − discount, rounded half up to the kopeck."""
+        gross = (Decimal(self.price) * Decimal(self.quantity)).quantize(Decimal(1), rounding="ROUND_HALF_UP")
+        return int(gross) - self.discount
+
+
+@dataclass(frozen=True)
+class Payment:
+    type: PaymentType
+    amount: int  # kopecks
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """Покупатель for an electronic receipt: a phone number or an e-mail address (tag 1008)."""
+
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Кассовый чек: positions, payments, optional buyer contact and taxation system."""
+
+    items: tuple[Item, ...]
+    payments: tuple[Payment, ...]
+    taxation: TaxationSystem | None = None  # None: the single registered system
+    buyer: Buyer | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(item.amount for item in self.items)
+
+
+@dataclass(frozen=True)
+class CorrectionReceipt:
+    """Чек коррекции (FFD 1.05): amounts by payment form and by VAT rate, with its basis."""
+
+    type: ReceiptType
+    correction_type: CorrectionType
+    basis_date: date
+    basis_number: str
+    description: str
+    payments: tuple[Payment, ...]
+    vat_amounts: tuple[tuple[VatRate, int], ...] = ()
+    taxation: TaxationSystem | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(p.amount for p in self.payments)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Параметры регистрации ККТ (written to the ФН at registration or its change)."""
+
+    user_name: str
+    inn: str
+    rnm: str
+    address: str
+    place: str
+    taxation: TaxationSystem
+    ofd_inn: str = "7704358518"
+    ofd_name: str = "ОФД"
+    fns_site: str = "www.nalog.gov.ru"
+    sender_email: str = ""
+    ffd: str = "1.05"
+    autonomous: bool = False
+    services: bool = False
+    internet: bool = False
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A fiscal document in the ФН: number (ФД), fiscal sign (ФП), when, and its TLV."""
+
+    number: int
+    fiscal_sign: int
+    datetime: datetime
+    document_type: int
+    tlv: bytes = b""
+
+
+@dataclass(frozen=True)
+class ReceiptResult:
+    document: DocumentInfo
+    change: int  # kopecks handed back
+    recovered: bool = False  # the answer was lost; the driver found the document in the ФН
+
+
+@dataclass(frozen=True)
+class ShiftState:
+    open: bool
+    number: int
+    next_receipt_number: int
+    expired: bool = False
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FnStatus:
+    phase: FnPhase
+    shift_open: bool
+    warnings: int
+    last_document_datetime: datetime | None
+    fn_number: str
+    last_document_number: int
+    valid_until: date | None = None
+    registrations_left: int | None = None
+
+
+@dataclass(frozen=True)
+class OfdStatus:
+    unsent_count: int
+    first_unsent_number: int
+    first_unsent_datetime: datetime | None
+    connected: bool = False
+    extra: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,152 @@
+"""The fiscal life of a register, the same on every backend (in-process, pty, TCP, real device).
+
+Registration and closing the ФН are irreversible on a real device; those tests carry the marker.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fiscal_samples import make_receipt
+
+from kkt_drivers import DeviceError
+from kkt_drivers.ffd import decode_document, missing_mandatory
+from kkt_drivers.ffd.qr import qr_from_document
+from kkt_drivers.kkt import Kkt
+from kkt_drivers.types import (
+    Buyer,
+    CorrectionReceipt,
+    CorrectionType,
+    FnPhase,
+    Payment,
+    PaymentType,
+    ReceiptType,
+    Registration,
+    TaxationSystem,
+    VatRate,
+)
+from kkt_drivers.validation import InvalidReceipt
+
+pytestmark = pytest.mark.irreversible
+
+VAT_RATES_105 = (VatRate.VAT_20, VatRate.VAT_10, VatRate.VAT_20_120, VatRate.VAT_10_110, VatRate.VAT_0,
+                 VatRate.NO_VAT)
+
+
+def _check_document(kkt: Kkt, number: int, doc_type: int) -> dict[int, object]:
+    doc = kkt.document(number)
+    assert doc.number == number and doc.document_type == doc_type
+    decoded = decode_document(doc.tlv)
+    assert not missing_mandatory(decoded), f"document {number} lacks {missing_mandatory(decoded)}"
+    return {f.info.tag: f.value for f in decoded.fields}
+
+
+def test_register_sell_every_way_correct_report_and_close(kkt: Kkt, registration: Registration) -> None:
+    reg = kkt.register(registration)
+    assert reg.number == 1 and reg.fiscal_sign > 0
+    fn = kkt.fn_status()
+    assert fn.phase is FnPhase.FISCAL and fn.last_document_number == 1
+    _check_document(kkt, 1, 1)
+
+    opened = kkt.open_shift()
+    assert opened.number == 2
+    shift = kkt.shift_state()
+    assert shift.open and shift.number == 1 and shift.next_receipt_number == 1 and not shift.expired
+
+    numbers = []
+    for kind, operation in ((ReceiptType.SELL, kkt.sell), (ReceiptType.SELL_RETURN, kkt.refund),
+                            (ReceiptType.BUY, kkt.buy), (ReceiptType.BUY_RETURN, kkt.buy_refund)):
+        result = operation(make_receipt(buyer=Buyer(email="buyer@example.com")))
+        numbers.append(result.document.number)
+        fields = _check_document(kkt, result.document.number, 3)
+        assert fields[1054] == int(kind)
+        assert fields[1008] == "buyer@example.com"
+        assert fields[1020] == make_receipt().total
+    assert numbers == [3, 4, 5, 6]
+
+    for vat in VAT_RATES_105:
+        result = kkt.sell(make_receipt(vat, buyer=Buyer(phone="8 (912) 345-67-89")))
+        doc = decode_document(kkt.document(result.document.number).tlv)
+        items = [f.value for f in doc.fields if f.info.tag == 1059]
+        assert items and all(dict((c.tag, c.value) for c in item)[1199] == int(vat) for item in items)  # type: ignore[union-attr]
+        assert doc.get(1008) == "+79123456789"
+
+    change = kkt.sell(make_receipt(cash=make_receipt().total + 5000))
+    assert change.change == 5000
+
+    before = kkt.fn_status().last_document_number
+    correction = kkt.correction(CorrectionReceipt(
+        type=ReceiptType.SELL, correction_type=CorrectionType.SELF, basis_date=date(2026, 1, 15),
+        basis_number="1", description="Неучтённая выручка",
+        payments=(Payment(PaymentType.CASH, 12345),), vat_amounts=((VatRate.VAT_20, 2058),),
+        taxation=TaxationSystem.OSN))
+    assert correction.document.number == before + 1
+    fields = _check_document(kkt, correction.document.number, 31)
+    assert fields[1173] == 0 and fields[1031] == 12345
+
+    kkt.x_report()
+    closed = kkt.close_shift()
+    fields = _check_document(kkt, closed.number, 5)
+    assert fields[1038] == 1
+    assert not kkt.shift_state().open
+
+    rereg = kkt.reregister(registration, reasons=3)
+    _check_document(kkt, rereg.number, 11)
+
+    close = kkt.close_fn()
+    _check_document(kkt, close.number, 6)
+    assert kkt.fn_status().phase in (FnPhase.POST_FISCAL, FnPhase.ARCHIVE)
+
+
+def test_receipt_qr_string_matches_the_document(kkt: Kkt, registration: Registration) -> None:
+    kkt.register(registration)
+    kkt.open_shift()
+    result = kkt.sell(make_receipt())
+    doc = decode_document(kkt.document(result.document.number).tlv)
+    qr = qr_from_document(doc)
+    assert qr.fn_number == kkt.fn_status().fn_number
+    assert qr.fiscal_sign == result.document.fiscal_sign
+    assert qr.fd_number == result.document.number
+    assert qr.total == make_receipt().total and int(qr.operation_type) == 1
+    kkt.close_shift()
+
+
+def test_error_paths_give_documented_codes(kkt: Kkt, registration: Registration) -> None:
+    kkt.register(registration)
+    with pytest.raises(DeviceError) as caught:  # a receipt needs an open shift
+        kkt.sell(make_receipt())
+    assert caught.value.code in (0xD4, 0x9A)
+    kkt.open_shift()
+    with pytest.raises(DeviceError) as caught:  # the shift is already open
+        kkt.open_shift()
+    assert caught.value.code == 0x9C
+    from kkt_drivers.drivers.atol_types import AtolMode
+
+    driver = kkt.driver
+    driver.to_select_mode()
+    with pytest.raises(DeviceError) as caught:  # wrong password
+        driver.enter_mode(AtolMode.REGISTRATION, 4321)
+    assert caught.value.code == 0x8C
+    driver.enter_mode(AtolMode.REGISTRATION, 1)
+    driver.open_receipt(1)
+    with pytest.raises(DeviceError) as caught:  # receipt already open
+        driver.open_receipt(1)
+    assert caught.value.code == 0x9B
+    driver.cancel_receipt()
+    driver.to_select_mode()
+    kkt.close_shift()
+
+
+def test_invalid_receipts_are_refused_before_any_byte(kkt: Kkt) -> None:
+    sent: list[bytes] = []
+    kkt.driver.session.hooks.append(lambda direction, data: sent.append(data) if direction == "tx" else None)
+    bad = [
+        make_receipt().__class__(items=(), payments=(Payment(PaymentType.CASH, 100),)),
+        make_receipt(cash=100),  # payments do not cover the total
+        make_receipt(buyer=Buyer(email="not-an-address")),
+    ]
+    for receipt in bad:
+        with pytest.raises(InvalidReceipt):
+            kkt.sell(receipt)
+    assert sent == []

@@ -1,0 +1,86 @@
+"""Fiscal behaviour that needs the emulator's control API: time, ФН limits, lost answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fiscal_samples import make_receipt
+
+from kkt_drivers import DeviceError
+from kkt_drivers.kkt import Kkt
+from kkt_drivers.types import Registration
+
+pytestmark = pytest.mark.emulator_only
+
+
+@pytest.fixture
+def ready(kkt: Kkt, kkt_emulator: Any, registration: Registration) -> Kkt:
+    kkt.register(registration)
+    kkt.open_shift()
+    return kkt
+
+
+def test_shift_expires_after_24_hours(ready: Kkt, kkt_emulator: Any) -> None:
+    ready.sell(make_receipt())
+    kkt_emulator.advance_clock(24 * 3600 + 60)
+    state = ready.shift_state()
+    assert state.open and state.expired
+    with pytest.raises(DeviceError) as caught:
+        ready.sell(make_receipt())
+    assert caught.value.code == 0x88  # Смена превысила 24 часа
+    closed = ready.close_shift()  # closing is still allowed
+    assert not ready.shift_state().open and closed.number > 0
+    ready.open_shift()
+    assert ready.sell(make_receipt()).document.number == closed.number + 2
+
+
+def test_thirty_days_without_the_ofd_block_receipts(ready: Kkt, kkt_emulator: Any) -> None:
+    kkt_emulator.personality.core.set_ofd(None)  # the OFD never confirms
+    ready.sell(make_receipt())
+    assert ready.ofd_status().unsent_count >= 1
+    ready.close_shift()
+    kkt_emulator.advance_clock(31 * 24 * 3600)
+    with pytest.raises(DeviceError) as caught:
+        ready.open_shift()
+    assert caught.value.code in (0xEF, 0xEB)
+    assert "ФН" in caught.value.message_ru or caught.value.message_ru
+
+
+def test_ofd_confirmation_empties_the_queue(ready: Kkt, kkt_emulator: Any) -> None:
+    kkt_emulator.personality.core.set_ofd(None)
+    ready.sell(make_receipt())
+    ready.sell(make_receipt())
+    status = ready.ofd_status()
+    assert status.unsent_count >= 2 and status.first_unsent_number >= 1
+    assert status.first_unsent_datetime is not None
+    kkt_emulator.personality.core.set_ofd(0.0)
+    kkt_emulator.personality.core.ofd_tick()
+    assert ready.ofd_status().unsent_count == 0
+
+
+def test_exhausted_fn_memory_refuses_documents(ready: Kkt, kkt_emulator: Any) -> None:
+    core = kkt_emulator.personality.core
+    core.fill_memory(core.config.capacity)
+    with pytest.raises(DeviceError) as caught:
+        ready.sell(make_receipt())
+    assert caught.value.code in (0xD8, 0xEF)
+    assert ready.fn_status().warnings & 0x04
+
+
+def test_lost_answer_to_close_receipt_never_duplicates_the_document(ready: Kkt, kkt_emulator: Any) -> None:
+    before = ready.fn_status().last_document_number
+    kkt_emulator.set_fault("withhold_command", "4a")
+    ready.driver.session.execution_scale = 0.05  # notice the lost answer in 1 s, not 20 s
+    result = ready.sell(make_receipt())
+    ready.driver.session.execution_scale = 1.0
+    after = ready.fn_status().last_document_number
+    assert after == before + 1 and result.document.number == after
+    assert ready.status().receipt_state == 0
+    assert ready.sell(make_receipt()).document.number == after + 1
+
+
+def test_device_state_outlives_the_connection(ready: Kkt, kkt_emulator: Any) -> None:
+    ready.sell(make_receipt())
+    last = ready.fn_status().last_document_number
+    assert kkt_emulator.personality.core.last_document().number == last
