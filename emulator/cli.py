@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tape-width", type=int, choices=(32, 48, 57), help="characters per tape line")
     models_cmd = sub.add_parser("models", help="list the models the emulator presents")
     models_cmd.add_argument("--json", action="store_true")
-    demo = sub.add_parser("demo", help="start an emulator on a pty, read its status with the driver, stop")
+    demo = sub.add_parser("demo", help="start an emulator on a pty, register it, sell a receipt, print the tape")
     demo.add_argument("--transport", choices=("v2", "v3"), default="v2")
     return parser
 
@@ -133,23 +133,46 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from kkt_drivers import connect
+    """Start an emulator on a pty and walk it through a fiscal day with the driver, tape on stdout."""
+    from decimal import Decimal
 
-    device = create_device("atol")
+    from kkt_drivers.kkt import Kkt
+    from kkt_drivers.types import (
+        Buyer,
+        Item,
+        Payment,
+        PaymentType,
+        Receipt,
+        Registration,
+        TaxationSystem,
+        VatRate,
+    )
+
+    tape = Tape.to_stream(sys.stdout, width=48)
+    device = create_device("atol", tape=tape, tape_width=48)
     attachment = PtyAttachment(device, args.transport).start()
     url = f"atol://{attachment.path}?transport={args.transport}"
-    print(f"emulator ready on {attachment.path} (ATOL, transport {args.transport})")
+    print(f"emulator (ATOL, transport {args.transport}) on {attachment.path}; driver connects to {url}\n")
     try:
-        with connect(url) as kkt:
-            info = kkt.device_info()
-            status = kkt.status()
-            print(f"connected to {url}")
-            print(f"  model:         {info.name} (code {info.model})")
-            print(f"  serial number: {status.serial_number}")
-            print(f"  device time:   {status.datetime:%Y-%m-%d %H:%M:%S}")
-            print(f"  mode:          {status.mode.mode.name.lower()} (sub-mode {status.mode.sub_mode})")
-            print(f"  fiscalised:    {'yes' if status.fiscalised else 'no'}; "
-                  f"shift {'open' if status.shift_open else 'closed'}")
+        with Kkt.open(url) as kkt:
+            info, status = kkt.driver.device_info(), kkt.status()
+            print(f"{info.name}, serial {status.serial_number}, time {status.datetime:%Y-%m-%d %H:%M:%S}\n")
+            kkt.register(Registration(
+                user_name='ООО "Ромашка"', inn="7701234567", rnm="0000000001033619",
+                address="г. Москва, ул. Тверская, 1", place="Магазин №1", taxation=TaxationSystem.OSN,
+                ofd_inn="7704358518", ofd_name='ООО "Ярус"', sender_email="shop@example.com"))
+            kkt.open_shift()
+            result = kkt.sell(Receipt(
+                items=(Item("Хлеб бородинский", 4550, Decimal(2), VatRate.VAT_10),
+                       Item("Молоко 3,2% 1 л", 8990, Decimal(1), VatRate.VAT_10),
+                       Item("Пакет", 500, Decimal(1), VatRate.VAT_20)),
+                payments=(Payment(PaymentType.ELECTRONIC, 10000), Payment(PaymentType.CASH, 10000)),
+                buyer=Buyer(email="buyer@example.com")))
+            kkt.close_shift()
+            fn = kkt.fn_status()
+            print(f"receipt: document {result.document.number}, fiscal sign {result.document.fiscal_sign}, "
+                  f"change {result.change // 100}.{result.change % 100:02d}")
+            print(f"ФН {fn.fn_number}: {fn.last_document_number} documents, phase {fn.phase.name.lower()}")
     finally:
         attachment.stop()
     return 0

@@ -98,6 +98,13 @@ def test_register_sell_every_way_correct_report_and_close(kkt: Kkt, registration
     _check_document(kkt, close.number, 6)
     assert kkt.fn_status().phase in (FnPhase.POST_FISCAL, FnPhase.ARCHIVE)
 
+    # every document the register made decodes back and carries the mandatory tags of its FFD version
+    for number in range(1, close.number + 1):
+        doc = kkt.document(number)
+        decoded = decode_document(doc.tlv)
+        assert decoded.get(1040) == number and decoded.get(1077) is not None
+        assert not missing_mandatory(decoded), f"document {number} lacks {missing_mandatory(decoded)}"
+
 
 def test_receipt_qr_string_matches_the_document(kkt: Kkt, registration: Registration) -> None:
     kkt.register(registration)

@@ -84,3 +84,36 @@ def test_device_state_outlives_the_connection(ready: Kkt, kkt_emulator: Any) -> 
     ready.sell(make_receipt())
     last = ready.fn_status().last_document_number
     assert kkt_emulator.personality.core.last_document().number == last
+
+
+def test_the_clock_cannot_be_set_during_a_shift(ready: Kkt) -> None:
+    """ATOL refuses ED in an open shift, so the ФН's 5-minute rule (17h) cannot be reached from the host;
+    with the shift closed the clock moves and the next shift works (the jump is reset by that document)."""
+    from datetime import timedelta
+
+    ready.sell(make_receipt())
+    with pytest.raises(DeviceError) as caught:
+        ready.driver.set_datetime(ready.driver.read_datetime() + timedelta(minutes=10))
+    assert caught.value.code == 0x9C
+    ready.close_shift()
+    target = ready.driver.read_datetime() + timedelta(minutes=10)
+    ready.driver.set_datetime(target)
+    assert abs((ready.driver.read_datetime() - target).total_seconds()) <= 3
+    ready.open_shift()
+    assert ready.sell(make_receipt()).document.datetime >= target.replace(second=0)
+
+
+def test_fn_replacement_starts_a_new_drive(ready: Kkt, kkt_emulator: Any, registration: Registration) -> None:
+    ready.sell(make_receipt())
+    ready.close_shift()
+    kkt_emulator.personality.core.set_ofd(0.0)
+    kkt_emulator.personality.core.ofd_tick()
+    ready.close_fn()
+    old = ready.fn_status()
+    assert old.phase.name in ("ARCHIVE", "POST_FISCAL")
+    doc = ready.replace_fn("9999078900054321", registration)
+    new = ready.fn_status()
+    assert new.fn_number == "9999078900054321" and new.fn_number != old.fn_number
+    assert new.phase.name == "FISCAL" and doc.number == 1
+    ready.open_shift()
+    assert ready.sell(make_receipt()).document.number == 3

@@ -93,9 +93,14 @@ def test_models_lists_the_emulated_models() -> None:
     assert "atol-30f" in keys and all(row["family"] == "atol" for row in rows)
 
 
-def test_demo_prints_the_status_read_over_a_pty() -> None:
+@pytest.mark.parametrize("transport", ["v2", "v3"])
+def test_demo_walks_a_fiscal_day_over_a_pty(transport: str) -> None:
     start = time.monotonic()
-    proc = subprocess.run([*KKT_EMU, "demo"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([*KKT_EMU, "demo", "--transport", transport], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert "serial number: 00106001" in proc.stdout and "АТОЛ 30Ф" in proc.stdout
+    out = proc.stdout
+    assert "serial 00106001" in out and "АТОЛ 30Ф" in out
+    for title in ("ОТЧЕТ О РЕГИСТРАЦИИ", "ОТЧЕТ ОБ ОТКРЫТИИ СМЕНЫ", "КАССОВЫЙ ЧЕК", "ОТЧЕТ О ЗАКРЫТИИ СМЕНЫ"):
+        assert title in out
+    assert "receipt: document 3" in out and "change 14.10" in out and "4 documents" in out
     assert time.monotonic() - start < 30

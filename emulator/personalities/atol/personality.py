@@ -183,7 +183,8 @@ class AtolPersonality(FiscalHandlers):
             raise Refusal(E_INVALID_DATE) from None
         if req.hour > 23 or req.minute > 59 or req.second > 59:
             raise Refusal(E_INVALID_TIME)
-        self.clock.set(date.replace(hour=req.hour, minute=req.minute, second=req.second))
+        # through the ФН, which records the jump for its 5-minute rule
+        self.core.set_clock(date.replace(hour=req.hour, minute=req.minute, second=req.second))
 
     def _write_table(self, req: Any) -> None:
         key = (req.table, req.row, req.field)
