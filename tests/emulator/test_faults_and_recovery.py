@@ -115,3 +115,27 @@ def test_v3_task_the_device_never_got_is_reported_not_executed() -> None:
     packet_id = sent[0][3]
     result = link.receive(encode(packet_id, b"\xb3"))
     assert isinstance(result[-1], Fail) and isinstance(result[-1].error, NotExecuted)
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    (b"\x00\x00\x56\x04\x00\x00\x00", 0x14),  # password one byte short
+    (b"\x00\x00\x56\x04\x00\x00\x00\x30\x99", 0x14),  # a byte left over
+    (b"\x00\x00\x56\x04\x00\x00\x00\x3a", 0xA4),  # not BCD
+    (b"\x00\x00\xed\x31\x1a\x24\x23\x59\x00", 0x13),  # month nibble A: not BCD
+    (b"\x00\x00\xfa", 0x7A),  # not a command this device knows
+    (b"\x12\x34\x3f", 0x8C),  # wrong access password
+])
+def test_malformed_messages_get_typed_device_errors(message: bytes, code: int) -> None:
+    from kkt_drivers.errors import DeviceError
+    from kkt_drivers.protocols.atol import commands
+    from kkt_drivers.protocols.atol.error_table import ATOL_ERRORS
+
+    driver = connect("emu://atol?transport=v3")
+    with driver:
+        answer = driver.session.exchange(message, timeout=10)
+        assert answer[0] == 0x55 and answer[1] == code
+        spec = commands.REGISTRY.lookup(message[2:])
+        if spec is not None:
+            with pytest.raises(DeviceError) as caught:
+                commands.decode_answer(spec, answer)
+            assert caught.value.code == code and caught.value.message_ru == ATOL_ERRORS.entry(code).ru

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import construct as cs
+
 from kkt_drivers.protocols.atol import commands as c
 from kkt_drivers.protocols.atol import fiscal_commands as f
 from kkt_drivers.protocols.common.text import encode_atol
@@ -28,6 +30,8 @@ from .tables import ACCESS_PASSWORD, SettingsTables
 
 # error codes (names in kkt_drivers.protocols.atol.error_table)
 E_FORMAT = 0x13
+E_LENGTH = 0x14
+E_BAD_PASSWORD = 0xA4  # Недопустимый пароль: not BCD
 E_MODE = 0x66
 E_UNSUPPORTED = 0x7A  # inferred: the device's answer to a command it does not implement
 E_PASSWORD = 0x8C
@@ -107,8 +111,12 @@ class AtolPersonality(FiscalHandlers):
             return self._refuse(spec, E_MODE)
         try:
             request = spec.parse_params(params)
-        except Exception:
-            return self._refuse(spec, E_FORMAT)
+        except cs.StreamError:
+            return self._refuse(spec, E_LENGTH)  # too short
+        except cs.ConstructError:
+            return self._refuse(spec, E_BAD_PASSWORD if spec is c.ENTER_MODE else E_FORMAT)  # not BCD, etc.
+        if spec.build_params(request) != params:
+            return self._refuse(spec, E_LENGTH)  # trailing bytes
         try:
             fields = self._handlers[spec.code](request)
         except Refusal as refusal:
