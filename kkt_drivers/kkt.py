@@ -9,7 +9,7 @@ second document.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -37,7 +37,7 @@ from .types import (
 )
 from .validation import buyer_contact, validate_correction, validate_receipt
 
-CORRECTION_TAGS = {0: 1102, 1: 1103, 2: 1104, 3: 1105, 4: 1106, 5: 1107}  # VatRate-1 -> VAT sum tag
+#: VAT rate (1199 code) -> the correction's VAT-sum tag
 VAT_SUM_TAG = {1: 1102, 2: 1103, 5: 1104, 6: 1105, 3: 1106, 4: 1107}
 
 
@@ -188,27 +188,40 @@ class Kkt:
     def _receipt(self, kind: ReceiptType, receipt: Receipt) -> ReceiptResult:
         taxation = validate_receipt(receipt, self.taxation)  # before any byte goes out
         d = self.driver
+
+        def body() -> None:
+            for item in receipt.items:
+                d.register_position(name=item.name, price=item.price, quantity_milli=int(item.quantity * 1000),
+                                    amount=item.amount, vat=int(item.vat), method=int(item.payment_method),
+                                    subject=int(item.payment_subject), discount=item.discount)
+            if receipt.buyer is not None:
+                d.write_requisite(1008, buyer_contact(receipt.buyer))
+
+        return self._document(f.RECEIPT_TYPE_BY_OPERATION[int(kind)], body, taxation, receipt.payments,
+                              receipt.total)
+
+    def _document(self, atol_type: int, body: Callable[[], None], taxation: TaxationSystem | None,
+                  payments: tuple[Payment, ...], total: int) -> ReceiptResult:
+        """Open a receipt of ``atol_type``, write ``body``, taxation, cashier and payments, then close it.
+
+        A device refusal while building cancels the receipt; the close is guarded against a lost answer.
+        """
+        d = self.driver
         with self._mode(AtolMode.REGISTRATION, self.cashier.password):
             before = int(d.fn_status_raw().last_document)
-            d.open_receipt(f.RECEIPT_TYPE_BY_OPERATION[int(kind)])
+            d.open_receipt(atol_type)
             try:
-                for item in receipt.items:
-                    d.register_position(name=item.name, price=item.price,
-                                        quantity_milli=int(item.quantity * 1000), amount=item.amount,
-                                        vat=int(item.vat), method=int(item.payment_method),
-                                        subject=int(item.payment_subject), discount=item.discount)
-                if receipt.buyer is not None:
-                    d.write_requisite(1008, buyer_contact(receipt.buyer))
+                body()
                 if taxation is not None:
                     d.write_requisite(1055, int(taxation))
                 self._write_cashier()
-                *first, last = _merge(receipt.payments)
+                *first, last = _merge(payments)
                 for payment in first:
                     d.pay(int(payment.type), payment.amount)
             except DeviceError:
                 self._cancel_quietly()
                 raise
-            return self._close(before, last, receipt.total, sum(p.amount for p in receipt.payments))
+            return self._close(before, last, total, sum(p.amount for p in payments))
 
     def _write_cashier(self) -> None:
         self.driver.write_requisite(1021, self.cashier.name)
@@ -257,25 +270,15 @@ class Kkt:
         """Чек коррекции (FFD 1.05): type, basis, amounts by payment form and VAT rate."""
         taxation = validate_correction(correction, self.taxation)
         d = self.driver
-        with self._mode(AtolMode.REGISTRATION, self.cashier.password):
-            before = int(d.fn_status_raw().last_document)
-            d.open_receipt(f.CORRECTION_TYPE_BY_OPERATION[int(correction.type)])
-            try:
-                d.write_requisite(1173, int(correction.correction_type))
-                basis = (encode_basis(correction))
-                d.write_requisite_raw(1174, basis)
-                for rate, amount in correction.vat_amounts:
-                    d.write_requisite(VAT_SUM_TAG[int(rate)], amount)
-                if taxation is not None:
-                    d.write_requisite(1055, int(taxation))
-                self._write_cashier()
-                *first, last = _merge(correction.payments)
-                for payment in first:
-                    d.pay(int(payment.type), payment.amount)
-            except DeviceError:
-                self._cancel_quietly()
-                raise
-            return self._close(before, last, correction.total, correction.total)
+
+        def body() -> None:
+            d.write_requisite(1173, int(correction.correction_type))
+            d.write_requisite_raw(1174, encode_basis(correction))
+            for rate, amount in correction.vat_amounts:
+                d.write_requisite(VAT_SUM_TAG[int(rate)], amount)
+
+        return self._document(f.CORRECTION_TYPE_BY_OPERATION[int(correction.type)], body, taxation,
+                              correction.payments, correction.total)
 
     # -- cash ------------------------------------------------------------------------------
     def cash_in(self, amount: int) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import select
 import time
+import tty
+from collections.abc import Iterator
 
 import pytest
 from kkt_emu.attach.echo import EchoConnection
@@ -29,30 +31,32 @@ def _read_exact(fd: int, size: int, timeout: float = 5.0) -> bytes:
     return bytes(out)
 
 
-def test_every_byte_value_passes_both_ways_without_the_client_setting_raw_mode() -> None:
+@pytest.fixture
+def echo_pty() -> Iterator[str]:
+    """A pty set up the way the attachment does it, with an echo peer in place of the device."""
     loop = ServerLoop()
     loop.start()
     master, slave = os.openpty()
-    # the same set-up the attachment does, with an echo peer in place of the device
-    import tty
-
     tty.setraw(master)
     tty.setraw(slave)
     os.set_blocking(master, False)
     loop.add_endpoint(Endpoint(master, EchoConnection(), keep_open=True))
-    path = os.ttyname(slave)
     try:
-        client = os.open(path, os.O_RDWR | os.O_NOCTTY)  # a plain open: no pyserial, no termios calls
-        try:
-            payload = bytes(range(256)) * 4
-            os.write(client, payload)
-            assert _read_exact(client, len(payload)) == payload
-        finally:
-            os.close(client)
+        yield os.ttyname(slave)
     finally:
         loop.stop()
         os.close(master)
         os.close(slave)
+
+
+def test_every_byte_value_passes_both_ways_without_the_client_setting_raw_mode(echo_pty: str) -> None:
+    client = os.open(echo_pty, os.O_RDWR | os.O_NOCTTY)  # a plain open: no pyserial, no termios calls
+    try:
+        payload = bytes(range(256)) * 4
+        os.write(client, payload)
+        assert _read_exact(client, len(payload)) == payload
+    finally:
+        os.close(client)
 
 
 def test_attachment_sets_raw_mode_on_creation() -> None:
@@ -84,34 +88,20 @@ def test_clients_come_and_go_and_the_device_keeps_its_state(generation: str) -> 
         attachment.stop()
 
 
-def test_large_output_survives_a_full_pty_buffer() -> None:
+def test_large_output_survives_a_full_pty_buffer(echo_pty: str) -> None:
     """Back-pressure: 64 KiB echoed through a pty while the client reads slowly."""
-    loop = ServerLoop()
-    loop.start()
-    master, slave = os.openpty()
-    import tty
-
-    tty.setraw(master)
-    tty.setraw(slave)
-    os.set_blocking(master, False)
-    loop.add_endpoint(Endpoint(master, EchoConnection(), keep_open=True))
-    try:
-        client = os.open(os.ttyname(slave), os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        payload = os.urandom(65536)
-        sent, received = 0, bytearray()
-        end = time.monotonic() + 20
-        while len(received) < len(payload) and time.monotonic() < end:
-            if sent < len(payload):
-                try:
-                    sent += os.write(client, payload[sent:sent + 1024])
-                except BlockingIOError:
-                    pass
-            ready, _, _ = select.select([client], [], [], 0.01)
-            if ready:
-                received += os.read(client, 4096)
-        os.close(client)
-        assert bytes(received) == payload
-    finally:
-        loop.stop()
-        os.close(master)
-        os.close(slave)
+    client = os.open(echo_pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    payload = os.urandom(65536)
+    sent, received = 0, bytearray()
+    end = time.monotonic() + 20
+    while len(received) < len(payload) and time.monotonic() < end:
+        if sent < len(payload):
+            try:
+                sent += os.write(client, payload[sent:sent + 1024])
+            except BlockingIOError:
+                pass
+        ready, _, _ = select.select([client], [], [], 0.01)
+        if ready:
+            received += os.read(client, 4096)
+    os.close(client)
+    assert bytes(received) == payload
