@@ -17,7 +17,7 @@ from .connect import DEFAULT_DEVICE, connect
 from .drivers.atol import ADMIN_PASSWORD, SYSADMIN_PASSWORD, AtolDriver
 from .drivers.atol_fiscal import fn_datetime
 from .drivers.atol_types import AtolMode, AtolStatus
-from .errors import ConnectionLost, DeviceError, KktError, Timeout
+from .errors import ConnectionLost, DeviceError, KktError, Timeout, TransportError
 from .ffd.enums import TaxationSystem
 from .protocols.atol import fiscal_commands as f
 from .types import (
@@ -141,11 +141,16 @@ class Kkt:
         return self.document(int(self.driver.fn_status_raw().last_document), with_tlv=False)
 
     def _settle(self, check: object, tries: int = 5) -> bool:
+        """Ask the device (reconnecting if the line dropped) until ``check`` can be answered."""
         for attempt in range(tries):
             try:
                 return bool(check())  # type: ignore[operator]
-            except (Timeout, ConnectionLost):
+            except (Timeout, ConnectionLost, TransportError):
                 time.sleep(0.2 * (attempt + 1))
+                try:
+                    self.driver.session.reconnect()
+                except TransportError:
+                    pass
         return False
 
     def open_shift(self) -> DocumentInfo:
@@ -257,12 +262,14 @@ class Kkt:
         d = self.driver
         for attempt in range(5):
             try:
+                if isinstance(err, ConnectionLost) or attempt:
+                    d.session.reconnect()
                 if int(d.fn_status_raw().last_document) > before and not d.status().receipt_state:
                     return  # the document exists: never issue it again
                 if d.status().receipt_state:  # still open, so the close never ran: close it now
                     d.close_receipt_command(int(last.type), last.amount)
                     return
-            except (Timeout, ConnectionLost):
+            except (Timeout, ConnectionLost, TransportError):
                 time.sleep(0.2 * (attempt + 1))
         raise UnknownOutcome(f"cannot tell whether the receipt was closed: {err}") from err
 

@@ -100,6 +100,12 @@ class Session:
                 link.abort()
             raise
 
+    def reconnect(self) -> None:
+        """Open a fresh connection to the same device; the link forgets any half-done exchange."""
+        with self.lock:
+            self.link.abort()
+            self.transport.reopen()
+
     def close(self) -> None:
         with self.lock:
             self.transport.close()

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from kkt_drivers.errors import ConfigurationError, TransportError
+from kkt_drivers.errors import ConfigurationError, ConnectionLost, TransportError
 from kkt_drivers.transport.base import Transport
 from kkt_drivers.url import DeviceUrl
 
@@ -72,10 +72,15 @@ class InProcessTransport(Transport):
         return self._conn
 
     def write(self, data: bytes) -> None:
-        self._require().receive(data)
+        conn = self._require()
+        if conn.closed:
+            raise ConnectionLost(f"{self.address}: the device hung up")
+        conn.receive(data)
 
     def read(self, timeout: float) -> bytes:
         conn = self._require()
+        if conn.closed:
+            raise ConnectionLost(f"{self.address}: the device hung up")
         end = time.monotonic() + timeout
         while True:
             now = time.monotonic()

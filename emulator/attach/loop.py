@@ -145,6 +145,8 @@ class ServerLoop:
                 self._drop(ep)
             return
         ep.connection.receive(data)
+        if getattr(ep.connection, "closed", False) and not ep.keep_open:
+            self._drop(ep)
 
     def _flush(self, ep: Endpoint, now: float) -> None:
         while True:

@@ -71,6 +71,10 @@ class PtyClientTransport(SerialTransport):
         self.attachment = attachment
         self.control = DeviceControl(attachment.device)
 
+    def reopen(self) -> None:
+        SerialTransport.close(self)  # only the client side: the emulator keeps serving
+        SerialTransport.open(self)
+
     def close(self) -> None:
         super().close()
         self.attachment.stop()

@@ -55,6 +55,10 @@ class TcpClientTransport(TcpTransport):
         self.attachment = attachment
         self.control = DeviceControl(attachment.device)
 
+    def reopen(self) -> None:
+        TcpTransport.close(self)  # only the client side: the emulator keeps serving
+        TcpTransport.open(self)
+
     def close(self) -> None:
         super().close()
         self.attachment.stop()

@@ -33,6 +33,8 @@ class DeviceConnection:
         self.output: deque[tuple[float, bytes]] = deque()
         self.bytes_in = 0
         self.bytes_out = 0
+        #: the device hung up on this client (a ``disconnect_command`` fault)
+        self.closed = False
 
     def _apply(self, actions: list[Action], now: float) -> None:
         faults = self.device.faults
@@ -75,6 +77,9 @@ class DeviceConnection:
         self.bytes_in += len(data)
         self._arm_link_faults()
         self._apply(self.link.receive(data), now)
+        if self.device.hangup_pending:
+            self.device.hangup_pending = False
+            self.closed = True
 
     def poll(self, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now

@@ -55,6 +55,8 @@ class VirtualDevice:
         self.name = name
         self.lock = threading.RLock()
         self.commands_executed = 0
+        #: set by a ``disconnect_command`` fault; the connection that ran the command hangs up
+        self.hangup_pending = False
 
     @property
     def family(self) -> str:

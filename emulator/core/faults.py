@@ -10,6 +10,8 @@ A :class:`FaultPlan` holds counters that the device connection consumes:
 ``stall``            hold the next output back for this many seconds
 ``async_answers``    (v3) answer every task "in progress" and deliver its result later on id F0
 ``withhold_command`` execute the next command with this code (hex, e.g. ``"4a"``) but lose its answer
+``disconnect_command`` execute the next command with this code, then hang up without answering
+                     (TCP and in-process; a pty cannot hang up, so there it acts as a lost answer)
 
 Randomness (garbage bytes) comes from a seeded generator, so a run can be repeated.
 """
@@ -20,7 +22,7 @@ import random
 from dataclasses import dataclass, field
 
 FAULT_NAMES = ("withhold_answer", "corrupt_answer", "garbage", "nak", "split_writes", "stall", "async_answers",
-               "withhold_command")
+               "withhold_command", "disconnect_command")
 _NOISE = bytes(b for b in range(0x20, 0x7F))  # printable ASCII: never a control or start byte
 
 
@@ -34,6 +36,7 @@ class FaultPlan:
     stall: float = 0.0
     async_answers: bool = False
     withhold_command: str = ""
+    disconnect_command: str = ""
     seed: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False)
 
@@ -51,6 +54,7 @@ class FaultPlan:
         self.split_writes = False
         self.async_answers = False
         self.withhold_command = ""
+        self.disconnect_command = ""
         self.stall = 0.0
 
     def take_withhold(self, message: bytes) -> bool:
@@ -58,6 +62,14 @@ class FaultPlan:
         code = self.withhold_command
         if code and message[2:].hex().startswith(code.lower()):
             self.withhold_command = ""
+            return True
+        return False
+
+    def take_disconnect(self, message: bytes) -> bool:
+        """True (once) when the connection must hang up after running ``message``."""
+        code = self.disconnect_command
+        if code and message[2:].hex().startswith(code.lower()):
+            self.disconnect_command = ""
             return True
         return False
 

@@ -51,6 +51,11 @@ class Transport(abc.ABC):
     @abc.abstractmethod
     def read(self, timeout: float) -> bytes: ...
 
+    def reopen(self) -> None:
+        """Drop the connection and make a new one to the same device (after ``ConnectionLost``)."""
+        self.close()
+        self.open()
+
     def __enter__(self) -> Transport:
         if not self.is_open:
             self.open()

@@ -117,3 +117,25 @@ def test_fn_replacement_starts_a_new_drive(ready: Kkt, kkt_emulator: Any, regist
     assert new.phase.name == "FISCAL" and doc.number == 1
     ready.open_shift()
     assert ready.sell(make_receipt()).document.number == 3
+
+
+def test_connection_dropped_after_close_receipt_never_duplicates_the_document(ready: Kkt, kkt_emulator: Any) -> None:
+    """The device runs 4A and hangs up (TCP, in-process) or loses the answer (a pty cannot hang up)."""
+    before = ready.fn_status().last_document_number
+    kkt_emulator.set_fault("disconnect_command", "4a")
+    ready.driver.session.execution_scale = 0.05
+    result = ready.sell(make_receipt())
+    ready.driver.session.execution_scale = 1.0
+    assert ready.fn_status().last_document_number == before + 1 == result.document.number
+    assert ready.sell(make_receipt()).document.number == before + 2
+
+
+def test_connection_dropped_after_opening_the_shift_is_settled_from_the_fn(kkt: Kkt, kkt_emulator: Any,
+                                                                          registration: Registration) -> None:
+    kkt.register(registration)
+    kkt_emulator.set_fault("disconnect_command", "9a")
+    kkt.driver.session.execution_scale = 0.05
+    opened = kkt.open_shift()
+    kkt.driver.session.execution_scale = 1.0
+    assert opened.number == 2 and kkt.shift_state().open
+    assert kkt.fn_status().last_document_number == 2

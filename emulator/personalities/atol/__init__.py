@@ -64,6 +64,9 @@ def create_link(device: VirtualDevice, generation: str) -> DeviceLink:
         outcome = device.execute(message)
         if device.faults.take_withhold(message):
             link.withhold_next += 1
+        elif device.faults.take_disconnect(message):
+            link.withhold_next += 1
+            device.hangup_pending = True
         return outcome.answer, outcome.failed, outcome.seconds
 
     if generation == "v2":
