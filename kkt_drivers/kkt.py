@@ -199,6 +199,8 @@ class Kkt:
                 d.register_position(name=item.name, price=item.price, quantity_milli=int(item.quantity * 1000),
                                     amount=item.amount, vat=int(item.vat), method=int(item.payment_method),
                                     subject=int(item.payment_subject), discount=item.discount)
+            if receipt.discount:
+                d.discount(receipt.discount)
             if receipt.buyer is not None:
                 d.write_requisite(1008, buyer_contact(receipt.buyer))
 

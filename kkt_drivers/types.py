@@ -99,10 +99,11 @@ class Receipt:
     payments: tuple[Payment, ...]
     taxation: TaxationSystem | None = None  # None: the single registered system
     buyer: Buyer | None = None
+    discount: int = 0  # kopecks off the whole receipt (spread over the positions by the register)
 
     @property
     def total(self) -> int:
-        return sum(item.amount for item in self.items)
+        return sum(item.amount for item in self.items) - self.discount
 
 
 @dataclass(frozen=True)

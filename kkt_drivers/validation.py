@@ -77,6 +77,8 @@ def validate_receipt(receipt: Receipt, registered: TaxationSystem | None = None)
         raise InvalidReceipt("items", f"more than {MAX_ITEMS} positions")
     for index, item in enumerate(receipt.items):
         _check_item(index, item)
+    if receipt.discount < 0 or receipt.total < 0:
+        raise InvalidReceipt("discount", "negative, or larger than the sum of the positions")
     total = receipt.total
     if total > MAX_SUM:
         raise InvalidReceipt("items", "receipt total too large")

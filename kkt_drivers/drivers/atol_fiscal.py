@@ -63,6 +63,11 @@ class AtolFiscalCommands:
         tlv = encode_tlv(tag, value, ffd)
         self.write_requisite_raw(tag, tlv[4:])
 
+    def discount(self, amount: int, *, whole_receipt: bool = True, surcharge: bool = False) -> None:
+        """Скидка/надбавка суммой (43): on the whole receipt or on the last position."""
+        self.execute(f.DISCOUNT, {"flags": 0, "area": 0 if whole_receipt else 1, "type": 1,
+                                  "sign": int(surcharge), "size": amount})
+
     def pay(self, payment_type: int, amount: int) -> tuple[int, int]:
         """Расчёт (99) → (remainder, change)."""
         answer = self.execute(f.PAYMENT, {"flags": 0, "type": payment_type, "sum": amount})

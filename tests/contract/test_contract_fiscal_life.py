@@ -157,3 +157,25 @@ def test_invalid_receipts_are_refused_before_any_byte(kkt: Kkt) -> None:
         with pytest.raises(InvalidReceipt):
             kkt.sell(receipt)
     assert sent == []
+
+
+def test_discounts_on_a_position_and_on_the_whole_receipt(kkt: Kkt, registration: Registration) -> None:
+    from decimal import Decimal
+
+    from kkt_drivers.types import Item, Receipt
+
+    kkt.register(registration)
+    kkt.open_shift()
+    items = (Item("Сыр", 50000, Decimal("0.5"), VatRate.VAT_10, discount=1000),  # 250.00 - 10.00
+             Item("Вино", 99900, Decimal(1), VatRate.VAT_20),
+             Item("Пакет", 500, Decimal(1), VatRate.VAT_20))
+    receipt = Receipt(items=items, payments=(Payment(PaymentType.CASH, 130000),), taxation=TaxationSystem.OSN,
+                      discount=3000)
+    assert receipt.total == 24000 + 99900 + 500 - 3000
+    result = kkt.sell(receipt)
+    assert result.change == 130000 - receipt.total == 8600
+    doc = decode_document(kkt.document(result.document.number).tlv)
+    amounts = [dict((c.tag, c.value) for c in f.value)[1043] for f in doc.fields if f.info.tag == 1059]  # type: ignore[union-attr]
+    assert sum(amounts) == doc.get(1020) == receipt.total
+    assert amounts[0] < 24000 and amounts[1] < 99900  # the receipt discount is spread over the positions
+    kkt.close_shift()

@@ -8,6 +8,7 @@ document is either whole in the archive or absent.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from .receipt import OpenReceipt
 
 E_FORMAT, E_LENGTH, E_PRICE, E_QUANTITY = 0x13, 0x14, 0x08, 0x0A
 E_MODE, E_RECEIPT_TYPE = 0x66, 0x6A
+E_DISCOUNT_SIZE, E_AFTER_DISCOUNT = 0x7B, 0x7C
 E_NONCASH_EXCEEDS, E_UNDERPAID, E_PAYMENT_TYPE = 0x71, 0x72, 0x7E
 E_SHIFT_EXPIRED, E_RECEIPT_CLOSED, E_RECEIPT_OPEN, E_SHIFT_OPEN = 0x88, 0x9A, 0x9B, 0x9C
 E_NO_CASH, E_REPORT_TYPE, E_NOT_FISCAL, E_FN_STATE, E_FN_NO_DATA = 0x98, 0xA3, 0xA8, 0xD4, 0xDA
@@ -59,7 +61,7 @@ class FiscalHandlers:
             f.OPEN_SHIFT.code: self._open_shift, f.Z_REPORT.code: self._z_report, f.REPORT.code: self._report,
             f.OPEN_RECEIPT.code: self._open_receipt, f.BEGIN_POSITION.code: self._begin_position,
             f.END_POSITION.code: self._end_position, f.WRITE_REQUISITE.code: self._write_requisite,
-            f.PAYMENT.code: self._payment, f.CLOSE_RECEIPT.code: self._close_receipt,
+            f.PAYMENT.code: self._payment, f.DISCOUNT.code: self._discount, f.CLOSE_RECEIPT.code: self._close_receipt,
             f.CANCEL_RECEIPT.code: self._cancel_receipt, f.CASH_IN.code: self._cash_in,
             f.CASH_OUT.code: self._cash_out, f.CASH_IN_DRAWER.code: lambda _: {"sum": self.drawer},
             f.FN_SHIFT.code: self._fn_shift, f.FN_OFD_STATUS.code: self._fn_ofd, f.FN_STATUS.code: self._fn_status,
@@ -155,6 +157,8 @@ class FiscalHandlers:
         receipt = self._require_receipt()
         if receipt.is_correction or self.state.sub_mode:
             raise Refusal(E_MODE)
+        if receipt.discounted:
+            raise Refusal(E_AFTER_DISCOUNT)
         receipt.position_open = True
         receipt.position_tags = []
 
@@ -162,6 +166,8 @@ class FiscalHandlers:
         receipt = self._require_receipt()
         if receipt.is_correction or self.state.sub_mode:
             raise Refusal(E_MODE)
+        if receipt.discounted:
+            raise Refusal(E_AFTER_DISCOUNT)
         if req.quantity <= 0:
             raise Refusal(E_QUANTITY)
         gross = (req.price * req.quantity + 500) // 1000
@@ -181,6 +187,40 @@ class FiscalHandlers:
                                       extra=tuple(receipt.position_tags)))
         receipt.position_open = False
         receipt.position_tags = []
+        self.state.receipt_sum = receipt.total
+
+    def _discount(self, req: Any) -> None:
+        """43: a discount or surcharge by sum or percent, on the last position or spread over the receipt.
+
+        FFD has no receipt-level discount requisite, so a receipt discount is spread over the positions in
+        proportion to their amounts (the remainder on the last one) — the way registers print it [inferred].
+        """
+        receipt = self._require_receipt()
+        if receipt.is_correction or receipt.position_open or not receipt.items or receipt.payments:
+            raise Refusal(E_MODE)
+        if receipt.discounted:
+            raise Refusal(E_AFTER_DISCOUNT)
+        if req.area not in (0, 1) or req.type not in (0, 1) or req.sign not in (0, 1):
+            raise Refusal(E_FORMAT)
+        targets = receipt.items if req.area == 0 else receipt.items[-1:]
+        base = sum(int(item.amount) for item in targets)
+        size = req.size if req.type == 1 else (base * req.size + 5000) // 10000  # percent in hundredths
+        if req.type == 0 and req.size > 10000 and not req.sign:
+            raise Refusal(E_DISCOUNT_SIZE)
+        if size <= 0 or (not req.sign and size > base):
+            raise Refusal(E_DISCOUNT_SIZE)
+        delta = size if req.sign else -size
+        shares, left = [], delta
+        for index, item in enumerate(targets):
+            share = left if index == len(targets) - 1 else delta * int(item.amount) // base
+            shares.append(share)
+            left -= share
+        offset = len(receipt.items) - len(targets)
+        for index, share in enumerate(shares):
+            item = receipt.items[offset + index]
+            receipt.items[offset + index] = replace(item, amount=int(item.amount) + share)
+        if req.area == 0:
+            receipt.discounted = True
         self.state.receipt_sum = receipt.total
 
     def _write_requisite(self, req: Any) -> None:

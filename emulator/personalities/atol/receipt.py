@@ -25,6 +25,7 @@ class OpenReceipt:
     tags: dict[int, Tlv] = field(default_factory=dict)
     raw_tags: list[tuple[int, bytes]] = field(default_factory=list)
     payments: dict[int, int] = field(default_factory=dict)  # ATOL payment type 1..5 -> kopecks
+    discounted: bool = False  # a receipt discount was given: only payments, close and cancel may follow
 
     @property
     def is_correction(self) -> bool:

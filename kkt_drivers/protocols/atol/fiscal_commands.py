@@ -57,6 +57,13 @@ END_POSITION = _spec(b"\xeb", "end position",
                          "method" / Bcd(1), "discount_sign" / cs.Int8ub, "discount" / Bcd(7),
                          "reserved" / cs.Bytes(2), "name" / cs.GreedyBytes),
                      modes=REG, timeout=TimeoutClass.POSITION)
+DISCOUNT = _spec(b"\x43", "discount or surcharge",
+                 "Скидка/надбавка: область (0 — на чек, 1 — на последнюю позицию), тип (0 — процент, 1 — сумма), "
+                 "знак (0 — скидка, 1 — надбавка), размер BCD 5 (сумма в копейках; процент в сотых долях — inferred).",
+                 "Discount or surcharge: area (0 whole receipt, 1 last position), type (0 percent, 1 sum), sign "
+                 "(0 discount, 1 surcharge), size BCD 5 (kopecks; a percentage in hundredths — inferred).",
+                 request=cs.Struct("flags" / cs.Int8ub, "area" / cs.Int8ub, "type" / cs.Int8ub, "sign" / cs.Int8ub,
+                                   "size" / Bcd(5)), modes=REG)
 WRITE_REQUISITE = _spec(b"\xe8", "write requisite",
                         "Запись реквизита: флаги, число блоков, номер блока, TLV (тег и длина LE).",
                         "Write a requisite: flags, block count, block number, TLV (tag and length little-endian).",
