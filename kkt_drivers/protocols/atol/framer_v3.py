@@ -100,60 +100,80 @@ class AtolV3Framer:
 
     def feed(self, data: bytes) -> list[Event]:
         events: list[Event] = []
-        for byte in data:
+        i, end = 0, len(data)
+        while i < end:
             state = self._state
-            if byte == START:
-                if state != self._IDLE:
-                    events.append(BadPacket(self._id if state > self._ID else None, "truncated"))
-                self._state = self._LEN0
-                self._buf.clear()
-                self._raw.clear()
-                self._esc = False
-                continue
-            if state == self._IDLE:
-                self.noise += 1
-            elif state == self._LEN0:
-                if byte & 0x80:
-                    events.append(BadPacket(None, "length"))
-                    self._state = self._IDLE
-                else:
-                    self._len = byte
-                    self._state = self._LEN1
-            elif state == self._LEN1:
-                size = self._len | (byte << 7)
-                if byte & 0x80 or size > self._max:
-                    events.append(BadPacket(None, "length"))
-                    self._state = self._IDLE
-                else:
-                    self._len = size
-                    self._state = self._ID
-            elif state == self._ID:
-                self._id = byte
-                self._state = self._DATA if self._len else self._CRC
-            else:
-                if self._esc:
-                    self._esc = False
-                    if byte == ESC_START:
-                        value = START
-                    elif byte == ESC_ESC:
-                        value = ESC
-                    else:
-                        events.append(BadPacket(self._id, "escape"))
-                        self._state = self._IDLE
-                        continue
-                    if state == self._DATA:
-                        self._raw += bytes((ESC, byte))
-                elif byte == ESC:
-                    self._esc = True
-                    continue
-                else:
-                    value = byte
-                    if state == self._DATA:
-                        self._raw.append(byte)
-                if state == self._DATA:
-                    self._buf.append(value)
+            if state == self._DATA and not self._esc:
+                # bulk path: copy a run of plain bytes (no FE/FD) up to the end of DATA in one slice
+                want = self._len - len(self._buf)
+                stop = min(end, i + want)
+                run = data[i:stop]
+                cut = min((p for p in (run.find(b"\xfe"), run.find(b"\xfd")) if p >= 0), default=len(run))
+                if cut:
+                    self._buf += run[:cut]
+                    if self.accept_escaped_crc:  # the on-wire copy is only needed for the second CRC rule
+                        self._raw += run[:cut]
+                    i += cut
                     if len(self._buf) == self._len:
                         self._state = self._CRC
-                else:
-                    self._finish(value, events)
+                    continue
+            self._step(data[i], events)
+            i += 1
         return events
+
+    def _step(self, byte: int, events: list[Event]) -> None:
+        state = self._state
+        if byte == START:
+            if state != self._IDLE:
+                events.append(BadPacket(self._id if state > self._ID else None, "truncated"))
+            self._state = self._LEN0
+            self._buf.clear()
+            self._raw.clear()
+            self._esc = False
+            return
+        if state == self._IDLE:
+            self.noise += 1
+        elif state == self._LEN0:
+            if byte & 0x80:
+                events.append(BadPacket(None, "length"))
+                self._state = self._IDLE
+            else:
+                self._len = byte
+                self._state = self._LEN1
+        elif state == self._LEN1:
+            size = self._len | (byte << 7)
+            if byte & 0x80 or size > self._max:
+                events.append(BadPacket(None, "length"))
+                self._state = self._IDLE
+            else:
+                self._len = size
+                self._state = self._ID
+        elif state == self._ID:
+            self._id = byte
+            self._state = self._DATA if self._len else self._CRC
+        else:
+            if self._esc:
+                self._esc = False
+                if byte == ESC_START:
+                    value = START
+                elif byte == ESC_ESC:
+                    value = ESC
+                else:
+                    events.append(BadPacket(self._id, "escape"))
+                    self._state = self._IDLE
+                    return
+                if state == self._DATA and self.accept_escaped_crc:
+                    self._raw += bytes((ESC, byte))
+            elif byte == ESC:
+                self._esc = True
+                return
+            else:
+                value = byte
+                if state == self._DATA and self.accept_escaped_crc:
+                    self._raw.append(byte)
+            if state == self._DATA:
+                self._buf.append(value)
+                if len(self._buf) == self._len:
+                    self._state = self._CRC
+            else:
+                self._finish(value, events)
