@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tape", metavar="FILE",
                        help="print the paper tape to FILE ('-' = standard error, to keep stdout for the ready line)")
     serve.add_argument("--tape-width", type=int, choices=(32, 48, 57), help="characters per tape line")
+    serve.add_argument("--ffd", choices=("1.05", "1.2"), default="1.05", help="FFD mode of the virtual ФН")
     models_cmd = sub.add_parser("models", help="list the models the emulator presents")
     models_cmd.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="start an emulator on a pty, register it, sell a receipt, print the tape")
@@ -77,7 +78,8 @@ def _serve(args: argparse.Namespace) -> int:
     elif args.tape:
         tape = Tape.to_file(Path(args.tape))
     try:
-        device = create_device(args.family, args.model, state_dir=args.state, tape=tape, tape_width=args.tape_width)
+        device = create_device(args.family, args.model, state_dir=args.state, tape=tape, tape_width=args.tape_width,
+                               ffd=args.ffd)
     except ValueError as exc:
         print(f"kkt-emu serve: {exc}", file=sys.stderr)
         return 2

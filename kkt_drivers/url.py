@@ -25,8 +25,9 @@ Options (all optional):
     ``password``   access password, four digits (default ``0000``)
     ``timeout``    seconds for pyserial's port open and reads (default 0.05)
 
-Any other option is passed to the connection (for example ``model`` to the emulator) and an
-unknown one is refused there, so a typo never goes unnoticed.
+Emulator URLs also take ``model``, ``name`` (share one device in a process), ``state`` (a directory
+for a durable device) and ``ffd`` (``1.05`` or ``1.2``). Any other option is refused, so a typo never
+goes unnoticed.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from ..core.control import DeviceControl
 from ..core.device import VirtualDevice
 from ..personalities import connect_to, create_device
 
-_KNOWN_OPTIONS = {"transport", "password", "model", "name", "state"}
+_KNOWN_OPTIONS = {"transport", "password", "model", "name", "state", "ffd"}
 _NAMED: dict[str, VirtualDevice] = {}
 _NAMED_LOCK = threading.Lock()
 
@@ -37,12 +37,13 @@ def device_for_url(url: DeviceUrl) -> VirtualDevice:
     name = url.options.get("name")
     state = url.options.get("state")
     state_dir = Path(state) if state else None
+    ffd = url.options.get("ffd", "1.05")
     try:
         if not name:
-            return create_device(url.family, model, state_dir=state_dir)
+            return create_device(url.family, model, state_dir=state_dir, ffd=ffd)
         with _NAMED_LOCK:
             if name not in _NAMED:
-                _NAMED[name] = create_device(url.family, model, name=name, state_dir=state_dir)
+                _NAMED[name] = create_device(url.family, model, name=name, state_dir=state_dir, ffd=ffd)
             return _NAMED[name]
     except ValueError as exc:
         raise ConfigurationError(str(exc)) from exc

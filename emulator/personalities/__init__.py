@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..core.connection import DeviceConnection
 from ..core.device import ModelInfo, VirtualDevice
+from ..core.fiscal import FnConfig
 from ..core.tape import Tape
 from . import atol
 
@@ -18,12 +19,13 @@ def models() -> list[ModelInfo]:
 
 
 def create_device(family: str = "atol", model: str | None = None, *, name: str = "", state_dir: Path | None = None,
-                  tape: Tape | None = None, tape_width: int | None = None) -> VirtualDevice:
-    """A virtual device of ``family``; ``state_dir`` makes its state durable on disk."""
+                  tape: Tape | None = None, tape_width: int | None = None, ffd: str = "1.05") -> VirtualDevice:
+    """A virtual device of ``family``; ``state_dir`` makes its state durable on disk; ``ffd`` is the FFD
+    mode its ФН works in ("1.05" or "1.2")."""
     if family != "atol":
         raise ValueError(f"the emulator has no family {family!r}; known: {', '.join(FAMILIES)}")
     return atol.create_device(model or atol.DEFAULT_PROFILE, name=name, state_dir=state_dir, tape=tape,
-                              tape_width=tape_width)
+                              tape_width=tape_width, fn_config=FnConfig(ffd=ffd))
 
 
 def connect_to(device: VirtualDevice, generation: str) -> DeviceConnection:

@@ -11,7 +11,7 @@ import pytest
 from fiscal_samples import make_receipt
 
 from kkt_drivers import DeviceError
-from kkt_drivers.ffd import decode_document, missing_mandatory
+from kkt_drivers.ffd import decode_document, missing_mandatory, missing_mandatory_in_items
 from kkt_drivers.ffd.qr import qr_from_document
 from kkt_drivers.kkt import Kkt
 from kkt_drivers.types import (
@@ -104,6 +104,7 @@ def test_register_sell_every_way_correct_report_and_close(kkt: Kkt, registration
         decoded = decode_document(doc.tlv)
         assert decoded.get(1040) == number and decoded.get(1077) is not None
         assert not missing_mandatory(decoded), f"document {number} lacks {missing_mandatory(decoded)}"
+        assert not any(missing_mandatory_in_items(decoded)), f"an item of document {number} lacks a tag"
 
 
 def test_receipt_qr_string_matches_the_document(kkt: Kkt, registration: Registration) -> None:
