@@ -21,9 +21,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .attach.control_server import ControlServer
 from .attach.loop import ServerLoop
 from .attach.pty import PtyAttachment
 from .attach.tcp import TcpAttachment
+from .core.control import DeviceControl
 from .core.tape import Tape
 from .personalities import FAMILIES, GENERATIONS, create_device, models
 
@@ -61,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the paper tape to FILE ('-' = standard error, to keep stdout for the ready line)")
     serve.add_argument("--tape-width", type=int, choices=(32, 48, 57), help="characters per tape line")
     serve.add_argument("--ffd", choices=("1.05", "1.2"), default="1.05", help="FFD mode of the virtual ФН")
+    serve.add_argument("--control", nargs="?", const=DEFAULT_TCP, type=_host_port, metavar="HOST:PORT",
+                       help="open a JSON-lines control port (clock, faults, OFD, reset, status); default loopback")
+    control = sub.add_parser("control", help="steer a running emulator through its control port")
+    control.add_argument("address", type=_host_port, metavar="HOST:PORT")
+    control.add_argument("op", choices=("status", "reset", "advance-clock", "fault", "ofd"))
+    control.add_argument("args", nargs="*", help="advance-clock SECONDS | fault NAME [VALUE] | ofd SECONDS|never")
     models_cmd = sub.add_parser("models", help="list the models the emulator presents")
     models_cmd.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="start an emulator on a pty, register it, sell a receipt, print the tape")
@@ -106,6 +114,11 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"kkt-emu serve: {exc}", file=sys.stderr)
         loop.stop()
         return 1
+    control_server = None
+    if args.control is not None:
+        host, port = args.control
+        control_server = ControlServer(DeviceControl(device), host, port).start()
+        ready["control"] = {"host": control_server.host, "port": control_server.port}
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -118,6 +131,8 @@ def _serve(args: argparse.Namespace) -> int:
     while not stop.wait(0.5):
         pass
     loop.stop()
+    if control_server is not None:
+        control_server.stop()
     if pty_att is not None:
         pty_att.stop()
     return 0
@@ -180,12 +195,52 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _control(args: argparse.Namespace) -> int:
+    """Send one control request and print the JSON reply; exit 1 if the emulator refused it."""
+    import socket
+
+    request: dict[str, Any] = {"op": args.op.replace("-", "_")}
+    try:
+        if args.op == "advance-clock":
+            request["seconds"] = float(args.args[0])
+        elif args.op == "fault":
+            request = {"op": "set_fault", "name": args.args[0], "value": _fault_value(args.args[1:])}
+        elif args.op == "ofd":
+            request = {"op": "set_ofd", "delay": None if args.args[0] == "never" else float(args.args[0])}
+    except (IndexError, ValueError):
+        print(f"kkt-emu control: bad arguments for {args.op}: {' '.join(args.args)}", file=sys.stderr)
+        return 2
+    try:
+        with socket.create_connection(args.address, timeout=10) as sock:
+            sock.sendall(json.dumps(request).encode() + b"\n")
+            reply = sock.makefile("rb").readline()
+    except OSError as exc:
+        print(f"kkt-emu control: {exc}", file=sys.stderr)
+        return 1
+    print(reply.decode().strip())
+    return 0 if json.loads(reply).get("ok") else 1
+
+
+def _fault_value(rest: list[str]) -> float | int | str:
+    if not rest:
+        return 1
+    text = rest[0]
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
     if args.command == "models":
         return _models(args)
+    if args.command == "control":
+        return _control(args)
     return _demo(args)
 
 

@@ -21,7 +21,7 @@ class DeviceControl:
         with self.device.lock:
             self.device.clock.advance(seconds)
 
-    def set_fault(self, name: str, value: float | int | bool = 1) -> None:
+    def set_fault(self, name: str, value: float | int | bool | str = 1) -> None:
         if name not in FAULT_NAMES:
             raise ValueError(f"unknown fault {name!r}; known: {', '.join(FAULT_NAMES)}")
         with self.device.lock:

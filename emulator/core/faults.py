@@ -43,7 +43,7 @@ class FaultPlan:
     def __post_init__(self) -> None:
         self._rng.seed(self.seed)
 
-    def arm(self, name: str, value: float | int | bool = 1) -> None:
+    def arm(self, name: str, value: float | int | bool | str = 1) -> None:
         if name not in FAULT_NAMES:
             raise ValueError(f"unknown fault {name!r}; known: {', '.join(FAULT_NAMES)}")
         current = getattr(self, name)

@@ -19,7 +19,7 @@ class EmulatorControl(Protocol):
     def advance_clock(self, seconds: float) -> None:
         """Move the device clock forward."""
 
-    def set_fault(self, name: str, value: float | int | bool = 1) -> None:
+    def set_fault(self, name: str, value: float | int | bool | str = 1) -> None:
         """Arm a fault (see the emulator's FaultPlan for names)."""
 
 

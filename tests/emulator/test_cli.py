@@ -104,3 +104,38 @@ def test_demo_walks_a_fiscal_day_over_a_pty(transport: str) -> None:
         assert title in out
     assert "receipt: document 3" in out and "change 14.10" in out and "4 documents" in out
     assert time.monotonic() - start < 30
+
+
+def test_control_port_steers_a_running_emulator() -> None:
+    """A shift opened over TCP expires when the control port moves the clock 25 hours on."""
+    from kkt_drivers import DeviceError
+    from kkt_drivers.kkt import Kkt
+    from kkt_drivers.types import Item, Payment, PaymentType, Receipt, Registration, TaxationSystem
+
+    def control(*args: str) -> dict[str, Any]:
+        proc = subprocess.run([*KKT_EMU, "control", address, *args], capture_output=True, text=True, timeout=30)
+        reply: dict[str, Any] = json.loads(proc.stdout)
+        assert (proc.returncode == 0) == reply["ok"]
+        return reply
+
+    with serve("--transport", "v3", "--tcp", "--control") as (proc, ready):
+        assert ready["control"]["host"] == "127.0.0.1"
+        address = f"127.0.0.1:{ready['control']['port']}"
+        with Kkt.open(f"atol+tcp://127.0.0.1:{ready['tcp']['port']}?transport=v3") as kkt:
+            kkt.register(Registration(user_name="ИП Иванов", inn="7701234567", rnm="0000000001033619",
+                                      address="Москва", place="Киоск", taxation=TaxationSystem.USN_INCOME))
+            kkt.open_shift()
+            assert control("status")["shift"] == {"open": True, "number": 1, "expired": False}
+            assert control("advance-clock", "90000")["ok"]
+            assert control("status")["shift"]["expired"] is True
+            assert kkt.shift_state().expired
+            receipt = Receipt(items=(Item("Чай", 12000),), payments=(Payment(PaymentType.CASH, 12000),))
+            with pytest.raises(DeviceError) as caught:
+                kkt.sell(receipt)
+            assert caught.value.code == 0x88  # Смена превысила 24 часа
+
+        bad = subprocess.run([*KKT_EMU, "control", address, "fault", "no_such_fault"], capture_output=True,
+                             text=True, timeout=30)
+        assert bad.returncode == 1 and "unknown fault" in bad.stdout
+        assert control("reset")["ok"] and control("status")["fn"]["last_document"] == 0
+        assert _stop(proc)[0] == 0
