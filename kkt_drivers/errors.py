@@ -47,6 +47,10 @@ class Timeout(KktError):
         self.maybe_executed = maybe_executed
 
 
+class InvalidParameter(KktError, ValueError):
+    """A command parameter cannot be encoded (a negative BCD number, text outside the code page, …)."""
+
+
 class ProtocolError(KktError):
     """The peer sent bytes that break the protocol (bad frame, wrong answer code, short answer)."""
 

@@ -9,6 +9,7 @@ compiled on first use and cached.
 from __future__ import annotations
 
 import enum
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,23 +73,34 @@ class CommandSpec:
             self._compiled[which] = schema
         return schema
 
+    # Compiled construct code raises plain ``struct.error`` on short input and build raises a bare
+    # ``KeyError`` for a missing field; every failure leaves these methods as a construct error.
     def build_params(self, params: dict[str, Any]) -> bytes:
-        data: bytes = self._schema("request").build(params)
-        return data
+        return _guard(self._schema("request").build, params)  # type: ignore[no-any-return]
 
     def parse_params(self, data: bytes) -> Any:
-        return self._schema("request").parse(data)
+        return _guard(self._schema("request").parse, data)
 
     def build_data(self, fields: dict[str, Any]) -> bytes:
-        data: bytes = self._schema("response").build(fields)
-        return data
+        return _guard(self._schema("response").build, fields)  # type: ignore[no-any-return]
 
     def parse_data(self, data: bytes) -> Any:
-        return self._schema("response").parse(data)
+        return _guard(self._schema("response").parse, data)
 
     @property
     def label(self) -> str:
         return f"{self.code.hex().upper()} {self.name}"
+
+
+def _guard(call: Any, arg: Any) -> Any:
+    try:
+        return call(arg)
+    except cs.ConstructError:
+        raise
+    except struct.error as exc:
+        raise cs.StreamError(f"too short: {exc}") from exc
+    except (KeyError, TypeError, ValueError, UnicodeError, OverflowError, IndexError) as exc:
+        raise cs.ConstructError(f"{type(exc).__name__}: {exc}") from exc
 
 
 class CommandRegistry:

@@ -12,7 +12,7 @@ from typing import Any
 
 import construct as cs
 
-from ...errors import ProtocolError
+from ...errors import InvalidParameter, ProtocolError
 from ..common.bcd import Bcd, encode_bcd
 from ..common.text import decode_atol
 from ..spec import AnswerFormat, CommandRegistry, CommandSpec
@@ -133,8 +133,11 @@ SET_DATETIME = _register(CommandSpec(
 
 # -- message and answer codecs --------------------------------------------------------------
 def encode_message(spec: CommandSpec, params: dict[str, Any] | None = None, *, password: int = 0) -> bytes:
-    """``<password BCD 2> <code> <params>`` for ``spec``."""
-    return encode_bcd(password, 2) + spec.code + spec.build_params(params or {})
+    """``<password BCD 2> <code> <params>`` for ``spec``; raises :class:`InvalidParameter`."""
+    try:
+        return encode_bcd(password, 2) + spec.code + spec.build_params(params or {})
+    except (cs.ConstructError, ValueError) as exc:
+        raise InvalidParameter(f"{spec.label}: cannot encode {params!r}: {exc}") from exc
 
 
 def split_message(message: bytes) -> tuple[int | None, CommandSpec | None, bytes]:
