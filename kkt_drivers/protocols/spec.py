@@ -79,17 +79,43 @@ class CommandSpec:
         return _guard(self._schema("request").build, params)  # type: ignore[no-any-return]
 
     def parse_params(self, data: bytes) -> Any:
+        self._check_size("request", data)
         return _guard(self._schema("request").parse, data)
 
     def build_data(self, fields: dict[str, Any]) -> bytes:
         return _guard(self._schema("response").build, fields)  # type: ignore[no-any-return]
 
     def parse_data(self, data: bytes) -> Any:
+        self._check_size("response", data)
         return _guard(self._schema("response").parse, data)
+
+    def _check_size(self, which: str, data: bytes) -> None:
+        """Compiled ``Bytes``/``PaddedString`` read short input without complaint: refuse it here."""
+        key = which + ":min"
+        minimum = self._compiled.get(key)
+        if minimum is None:
+            minimum = self._compiled[key] = fixed_size(self.request if which == "request" else self.response)
+        if len(data) < minimum:
+            raise cs.StreamError(f"{self.label}: {which} needs at least {minimum} bytes, got {len(data)}")
 
     @property
     def label(self) -> str:
         return f"{self.code.hex().upper()} {self.name}"
+
+
+def fixed_size(schema: Any) -> int:
+    """Bytes every parse needs: the sum of the fixed-size fields (a greedy tail counts zero)."""
+    try:
+        return int(schema.sizeof())
+    except cs.SizeofError:
+        pass
+    total = 0
+    for sub in getattr(schema, "subcons", ()):
+        try:
+            total += int(sub.sizeof())
+        except cs.SizeofError:
+            total += fixed_size(sub) if getattr(sub, "subcons", None) else 0
+    return total
 
 
 def _guard(call: Any, arg: Any) -> Any:

@@ -14,6 +14,7 @@ import construct as cs
 
 from ...errors import InvalidParameter, ProtocolError
 from ..common.bcd import Bcd, encode_bcd
+from ..common.flags import BitFlags
 from ..common.text import decode_atol
 from ..spec import AnswerFormat, CommandRegistry, CommandSpec
 from .error_table import ATOL_ERRORS
@@ -31,16 +32,10 @@ def _register(spec: CommandSpec) -> CommandSpec:
 
 
 # -- 3F: Запрос состояния ККТ --------------------------------------------------------------
-STATUS_FLAGS = cs.BitStruct(
-    "battery_flag" / cs.Flag,  # bit 7; sources disagree on its meaning
-    "fn_active" / cs.Flag,  # bit 6
-    "cover_open" / cs.Flag,  # bit 5
-    "_unused" / cs.Flag,  # bit 4
-    "paper_present" / cs.Flag,  # bit 3
-    "drawer_open" / cs.Flag,  # bit 2 (one source: presenter paper)
-    "shift_open" / cs.Flag,  # bit 1
-    "fiscalised" / cs.Flag,  # bit 0
-)
+#: bit 7 first: battery (sources disagree on its meaning), ФН active, cover open, unused, paper present,
+#: drawer open (one source: presenter paper), shift open, fiscalised
+STATUS_FLAGS = BitFlags("battery_flag", "fn_active", "cover_open", "_unused", "paper_present", "drawer_open",
+                        "shift_open", "fiscalised")
 
 STATUS = _register(CommandSpec(
     FAMILY, b"\x3f", "full status",
@@ -67,16 +62,8 @@ STATUS = _register(CommandSpec(
 ))
 
 # -- 45: Запрос кода состояния ККТ ---------------------------------------------------------
-STATE_FLAGS = cs.BitStruct(
-    "paper_near_end" / cs.Flag,
-    "presenter_error" / cs.Flag,
-    "paper_jam" / cs.Flag,
-    "recoverable_printer_error" / cs.Flag,
-    "cutter_error" / cs.Flag,
-    "mechanical_error" / cs.Flag,
-    "printer_link_lost" / cs.Flag,
-    "no_paper" / cs.Flag,
-)
+STATE_FLAGS = BitFlags("paper_near_end", "presenter_error", "paper_jam", "recoverable_printer_error", "cutter_error",
+                       "mechanical_error", "printer_link_lost", "no_paper")
 
 STATE_CODE = _register(CommandSpec(
     FAMILY, b"\x45", "state code",

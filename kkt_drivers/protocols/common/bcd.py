@@ -29,8 +29,29 @@ def decode_bcd(data: bytes) -> int:
     return int(text) if text else 0
 
 
+def read_bcd(data: bytes, width: int) -> int:
+    """Decode exactly ``width`` bytes read from a stream (construct errors, for compiled schemas)."""
+    if len(data) != width:
+        raise cs.StreamError(f"BCD field needs {width} bytes, got {len(data)}")
+    try:
+        return decode_bcd(data)
+    except ValueError as exc:
+        raise cs.MappingError(str(exc)) from exc
+
+
+def write_bcd(value: object, width: int) -> bytes:
+    """Encode for a compiled schema (construct errors)."""
+    try:
+        return encode_bcd(int(value), width)  # type: ignore[call-overload]
+    except (TypeError, ValueError) as exc:
+        raise cs.MappingError(str(exc)) from exc
+
+
 class BcdAdapter(cs.Adapter):  # type: ignore[misc]
-    """construct field: an unsigned integer stored as ``width`` bytes of packed BCD."""
+    """construct field: an unsigned integer stored as ``width`` bytes of packed BCD.
+
+    It compiles inline (``_emitparse``/``_emitbuild``), so schemas using it stay fully compiled.
+    """
 
     def __init__(self, width: int) -> None:
         super().__init__(cs.Bytes(width))
@@ -47,6 +68,14 @@ class BcdAdapter(cs.Adapter):  # type: ignore[misc]
             return encode_bcd(int(obj), self.width)
         except ValueError as exc:
             raise cs.MappingError(str(exc), path=path) from exc
+
+    def _emitparse(self, code: Any) -> str:
+        code.append("from kkt_drivers.protocols.common.bcd import read_bcd as _kkt_read_bcd")
+        return f"_kkt_read_bcd(io.read({self.width}), {self.width})"
+
+    def _emitbuild(self, code: Any) -> str:
+        code.append("from kkt_drivers.protocols.common.bcd import write_bcd as _kkt_write_bcd")
+        return f"(io.write(_kkt_write_bcd(obj, {self.width})), obj)[1]"
 
 
 def Bcd(width: int) -> BcdAdapter:  # noqa: N802 - construct naming style
