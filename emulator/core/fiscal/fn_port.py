@@ -28,7 +28,7 @@ import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
@@ -50,7 +50,6 @@ from kkt_drivers.protocols.fn.enums import (
     LifePhase,
     PaymentPresence,
     ReportType,
-    WarningFlags,
 )
 from kkt_drivers.protocols.fn.frame import Enq, FnFrameError, Frame, FrameDecoder, decode_frame
 
@@ -681,12 +680,6 @@ class FnPort:
         )
 
 
-def _with_extra(receipt: ReceiptData, req: _Requisites) -> ReceiptData:
-    from dataclasses import replace
-
-    return replace(receipt, extra=req.extras())
-
-
 # --- 40h archive records (appendix §5.1) ---------------------------------------------------------------
 
 
@@ -737,12 +730,3 @@ def _archive_record(doc: DocumentResult) -> dict[str, Any]:
         record.update(unconfirmed_count=int(value(1097) or 0),
                       first_unconfirmed_date=first.date() if isinstance(first, datetime) else None)
     return record
-
-
-def _as_date(value: datetime | date | None) -> date | None:  # pragma: no cover - kept for symmetry
-    if isinstance(value, datetime):
-        return value.date()
-    return value
-
-
-__all__ += ["WarningFlags"] if False else []  # noqa: SIM108 - keep WarningFlags import for re-export checks
