@@ -128,23 +128,23 @@ class Kkt:
         return self.document(self.driver.fn_status_raw().last_document, with_tlv=False)
 
     # -- shift -----------------------------------------------------------------------------
-    def _fiscal_operation(self, action: object, done: object) -> DocumentInfo:
-        """Run ``action``; if its answer is lost, decide from the ФН whether it happened (``done``)."""
+    def _fiscal_operation(self, action: Callable[[], None], done: Callable[[int], bool]) -> DocumentInfo:
+        """Run ``action``; if its answer is lost, ask the ФН whether it happened (``done(last number before)``)."""
         before = int(self.driver.fn_status_raw().last_document)
         try:
-            action()  # type: ignore[operator]
+            action()
         except (Timeout, ConnectionLost) as err:
             if isinstance(err, Timeout) and not err.maybe_executed:
                 raise
-            if not self._settle(lambda: done(before)):  # type: ignore[operator]
+            if not self._settle(lambda: done(before)):
                 raise UnknownOutcome(f"the device did not confirm the operation: {err}") from err
         return self.document(int(self.driver.fn_status_raw().last_document), with_tlv=False)
 
-    def _settle(self, check: object, tries: int = 5) -> bool:
+    def _settle(self, check: Callable[[], bool], tries: int = 5) -> bool:
         """Ask the device (reconnecting if the line dropped) until ``check`` can be answered."""
         for attempt in range(tries):
             try:
-                return bool(check())  # type: ignore[operator]
+                return bool(check())
             except (Timeout, ConnectionLost, TransportError):
                 time.sleep(0.2 * (attempt + 1))
                 try:
@@ -157,7 +157,7 @@ class Kkt:
         """Открыть смену."""
         with self._mode(AtolMode.REGISTRATION, self.cashier.password):
             return self._fiscal_operation(lambda: self.driver.open_shift_command(self.cashier.name),
-                                          lambda before: self.driver.fn_shift().open)
+                                          lambda before: bool(self.driver.fn_shift().open))
 
     def close_shift(self) -> DocumentInfo:
         """Закрыть смену (Z-отчёт)."""
