@@ -22,7 +22,7 @@ from typing import Any
 
 from .connect import DEFAULT_DEVICE
 from .errors import DeviceError, KktError
-from .jsonio import receipt_from_json, registration_from_json, to_jsonable
+from .jsonio import kopecks, receipt_from_json, registration_from_json, to_jsonable
 from .kkt import Kkt
 
 
@@ -102,6 +102,21 @@ def _register(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
     return doc, _document_text("registered", doc)
 
 
+def _reregister(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+    doc = kkt.reregister(registration_from_json(_load(args.file)), args.reason)
+    return doc, _document_text(f"registration changed (reason {args.reason})", doc)
+
+
+def _cash(direction: str) -> Callable[[Kkt, argparse.Namespace], tuple[Any, str]]:
+    def run(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+        amount = kopecks(args.amount, "amount")
+        getattr(kkt, direction)(amount)
+        drawer = kkt.cash_in_drawer()
+        return {"amount": amount, "drawer": drawer}, f"{direction.replace('_', ' ')} {_money(amount)}; " \
+            f"in the drawer {_money(drawer)}"
+    return run
+
+
 def _close_fn(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
     doc = kkt.close_fn()
     return doc, _document_text("ФН closed", doc)
@@ -119,6 +134,9 @@ COMMANDS: dict[str, tuple[str, Callable[[Kkt, argparse.Namespace], tuple[Any, st
     "ofd-status": ("OFD exchange status", _ofd_status),
     "document": ("a fiscal document by number, decoded", _document),
     "register": ("register the KKT: parameters from a JSON file", _register),
+    "reregister": ("change the registration: parameters from a JSON file, --reason CODE", _reregister),
+    "cash-in": ("put cash into the drawer (roubles)", _cash("cash_in")),
+    "cash-out": ("take cash out of the drawer (roubles)", _cash("cash_out")),
     "close-fn": ("close the fiscal drive", _close_fn),
 }
 
@@ -132,8 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (text, _) in COMMANDS.items():
         cmd = sub.add_parser(name, help=text)
-        if name in ("sell", "refund", "buy", "register"):
+        if name in ("sell", "refund", "buy", "register", "reregister"):
             cmd.add_argument("file")
+        if name == "reregister":
+            cmd.add_argument("--reason", type=int, required=True,
+                             help="1101 reason (FFD 1.05): 2 OFD changed, 3 user data changed, 4 KKT settings")
+        if name in ("cash-in", "cash-out"):
+            cmd.add_argument("amount", help="roubles, e.g. 1500.00")
         if name == "document":
             cmd.add_argument("number", type=int)
         cmd.add_argument("--json", action="store_true", dest="json_sub", help=argparse.SUPPRESS)

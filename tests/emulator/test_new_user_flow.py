@@ -80,3 +80,22 @@ def test_register_sell_see_tape_restart_and_read_back(tmp_path: Path, transport:
         _stop(proc)
     receipt_json = first_read[receipt_no]["fns_json"]["receipt"]
     assert receipt_json["totalSum"] == 18590 and receipt_json["buyerPhoneOrAddress"] == "buyer@example.com"
+
+
+def test_cli_cash_and_reregistration(tmp_path: Path) -> None:
+    state, tape = tmp_path / "device", tmp_path / "tape.txt"
+    proc, ready = _serve(state, tape, "v3")
+    url = ready["urls"][0]
+    try:
+        _kkt(url, "register", str(EXAMPLES / "registration.json"))
+        _kkt(url, "open-shift")
+        assert _kkt(url, "cash-in", "1500.00") == {"amount": 150000, "drawer": 150000}
+        assert _kkt(url, "cash-out", "200.50") == {"amount": 20050, "drawer": 129950}
+        refused = subprocess.run([sys.executable, "-m", "kkt_drivers.cli", "--device", url, "cash-out", "5000"],
+                                 capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 1 and "0x98" in refused.stderr  # В ККТ нет денег для выплаты
+        _kkt(url, "z-report")
+        changed = _kkt(url, "reregister", str(EXAMPLES / "registration.json"), "--reason", "3")
+        assert changed["number"] == 4 and changed["document_type"] == 11
+    finally:
+        _stop(proc)
