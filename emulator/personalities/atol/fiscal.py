@@ -17,16 +17,32 @@ from kkt_drivers.protocols.atol import fiscal_commands as f
 from kkt_drivers.protocols.common.text import decode_atol
 
 from ...core.fiscal import CorrectionData, FiscalCore, FnError, ItemData, ReceiptData, Registration
+from .codes import (
+    E_30_DAYS,
+    E_AFTER_DISCOUNT,
+    E_DISCOUNT_SIZE,
+    E_FN_NO_DATA,
+    E_FN_RESOURCE,
+    E_FN_STATE,
+    E_FORMAT,
+    E_LENGTH,
+    E_MODE,
+    E_NO_CASH,
+    E_NONCASH_EXCEEDS,
+    E_NOT_FISCAL,
+    E_PAYMENT_TYPE,
+    E_PRICE,
+    E_QUANTITY,
+    E_RECEIPT_CLOSED,
+    E_RECEIPT_OPEN,
+    E_RECEIPT_TYPE,
+    E_REPORT_TYPE,
+    E_SHIFT_EXPIRED,
+    E_SHIFT_OPEN,
+    E_UNDERPAID,
+)
 from .fn_errors import atol_code
 from .receipt import OpenReceipt
-
-E_FORMAT, E_LENGTH, E_PRICE, E_QUANTITY = 0x13, 0x14, 0x08, 0x0A
-E_MODE, E_RECEIPT_TYPE = 0x66, 0x6A
-E_DISCOUNT_SIZE, E_AFTER_DISCOUNT = 0x7B, 0x7C
-E_NONCASH_EXCEEDS, E_UNDERPAID, E_PAYMENT_TYPE = 0x71, 0x72, 0x7E
-E_SHIFT_EXPIRED, E_RECEIPT_CLOSED, E_RECEIPT_OPEN, E_SHIFT_OPEN = 0x88, 0x9A, 0x9B, 0x9C
-E_NO_CASH, E_REPORT_TYPE, E_NOT_FISCAL, E_FN_STATE, E_FN_NO_DATA = 0x98, 0xA3, 0xA8, 0xD4, 0xDA
-E_30_DAYS, E_FN_RESOURCE = 0xEF, 0xEA
 
 REGISTRATION_TAGS = {
     1048: "user_name", 1018: "inn", 1037: "rnm", 1009: "address", 1187: "place", 1062: "taxation",

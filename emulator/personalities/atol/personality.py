@@ -22,6 +22,22 @@ from kkt_drivers.protocols.spec import CommandSpec
 
 from ...core.clock import DeviceClock
 from ...core.fiscal import FiscalCore
+from .codes import (
+    E_BAD_PASSWORD,
+    E_FIELD,
+    E_FORMAT,
+    E_INVALID_DATE,
+    E_INVALID_TIME,
+    E_LENGTH,
+    E_MODE,
+    E_PASSWORD,
+    E_RECEIPT_OPEN,
+    E_REGISTER,
+    E_ROW,
+    E_SHIFT_OPEN,
+    E_TABLE,
+    E_UNSUPPORTED,
+)
 from .fiscal import FiscalHandlers, Refusal
 from .profile import AtolProfile
 from .receipt import OpenReceipt
@@ -29,16 +45,6 @@ from .state import AtolState
 from .tables import ACCESS_PASSWORD, SettingsTables
 
 # error codes (names in kkt_drivers.protocols.atol.error_table)
-E_FORMAT = 0x13
-E_LENGTH = 0x14
-E_BAD_PASSWORD = 0xA4  # Недопустимый пароль: not BCD
-E_MODE = 0x66
-E_UNSUPPORTED = 0x7A  # inferred: the device's answer to a command it does not implement
-E_PASSWORD = 0x8C
-E_INVALID_DATE = 0x94
-E_INVALID_TIME = 0x95
-E_RECEIPT_OPEN = 0x9B
-E_SHIFT_OPEN = 0x9C
 
 #: which table-3 rows may enter each mode (inferred for modes 5 and 6)
 MODE_OPERATORS: dict[int, frozenset[int]] = {
@@ -197,23 +203,23 @@ class AtolPersonality(FiscalHandlers):
     def _write_table(self, req: Any) -> None:
         key = (req.table, req.row, req.field)
         if not SettingsTables.valid_key(key):
-            raise Refusal(0x91 if not 1 <= req.table <= 30 else 0x92 if not 1 <= req.row <= 200 else 0x93)
+            raise Refusal(E_TABLE if not 1 <= req.table <= 30 else E_ROW if not 1 <= req.row <= 200 else E_FIELD)
         if key == ACCESS_PASSWORD and not req.value.hex().isdigit():
-            raise Refusal(0xA4)
+            raise Refusal(E_BAD_PASSWORD)
         self.tables.set(key, req.value)
 
     def _read_table(self, req: Any) -> dict[str, bytes]:
         key = (req.table, req.row, req.field)
         if not SettingsTables.valid_key(key):
-            raise Refusal(0x91)
+            raise Refusal(E_TABLE)
         value = self.tables.get(key)
         if value is None:
-            raise Refusal(0x93)
+            raise Refusal(E_FIELD)
         return {"value": value}
 
     def _read_register(self, req: Any) -> dict[str, bytes]:
         if req.register != f.REGISTER_SHIFT_STATE:
-            raise Refusal(0x6C)  # Неверный номер регистра: only register 18 is emulated
+            raise Refusal(E_REGISTER)  # only register 18 is emulated
         shift = self.core.shift()
         if not shift.open or shift.opened_at is None:
             return {"value": bytes(7)}
