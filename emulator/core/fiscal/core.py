@@ -561,13 +561,7 @@ class FiscalCore:
                 raise body.error(Code.MISSING_REQUISITES, "a receipt needs at least one item", 1059)
             if sum(item.amount for item in data.items) != data.total:
                 raise body.error(Code.BAD_PARAMETER, "item amounts do not add up to the total [inferred code]", 1020)
-            number = st.receipt_number + 1
-            body.add(1018, reg.inn.strip())
-            body.add(1037, reg.rnm.strip())
-            body.add(1038, st.shift_number)
-            body.add(1042, number)
-            body.add(1054, data.operation)
-            body.add(1055, data.taxation)
+            number = self._sale_head(body, reg, st, data.operation, data.taxation)
             body.add(1048, reg.user_name)
             body.add(1009, reg.address)
             body.add(1187, reg.place)
@@ -588,12 +582,8 @@ class FiscalCore:
                 if tag not in given:
                     body.add(tag, value)
             body.add_extra(data.extra, reserved=_SALE_TAGS)
-            row = self._finish(st, q, now, DocumentType.RECEIPT, body, receipt_number=number)
-            st.receipt_number = number
-            delta = OperationTotals(1, data.total, *payments, **vat_totals_of(vat))
-            st.shift_totals.add(data.operation, delta, correction=False)
-            st.fn_totals.add(data.operation, delta, correction=False)
-            return row
+            return self._sale_tail(st, q, now, DocumentType.RECEIPT, body, number, data.operation, data.total,
+                                   payments, vat)
         return self._run(action)
 
     def correction(self, data: CorrectionData) -> DocumentResult:
@@ -607,13 +597,7 @@ class FiscalCore:
                 raise body.error(Code.BAD_REQUISITE, f"1173 must be 0 or 1, got {data.correction_type}", 1173)
             if data.items and sum(item.amount for item in data.items) != data.total:
                 raise body.error(Code.BAD_PARAMETER, "item amounts do not add up to the total [inferred code]", 1020)
-            number = st.receipt_number + 1
-            body.add(1018, reg.inn.strip())
-            body.add(1037, reg.rnm.strip())
-            body.add(1038, st.shift_number)
-            body.add(1042, number)
-            body.add(1054, data.operation)
-            body.add(1055, data.taxation)
+            number = self._sale_head(body, reg, st, data.operation, data.taxation)
             body.add(1173, data.correction_type)
             basis = [Tlv(1178, as_datetime(data.basis_date)), Tlv(1179, data.basis_number)]
             if st.ffd == "1.05" and data.description:
@@ -633,13 +617,33 @@ class FiscalCore:
             for tag, value in vat.items():
                 body.add(tag, value)
             body.add_extra(data.extra, reserved=_SALE_TAGS)
-            row = self._finish(st, q, now, DocumentType.CORRECTION_RECEIPT, body, receipt_number=number)
-            st.receipt_number = number
-            delta = OperationTotals(1, data.total, *payments, **vat_totals_of(vat))
-            st.shift_totals.add(data.operation, delta, correction=True)
-            st.fn_totals.add(data.operation, delta, correction=True)
-            return row
+            return self._sale_tail(st, q, now, DocumentType.CORRECTION_RECEIPT, body, number, data.operation,
+                                   data.total, payments, vat)
         return self._run(action)
+
+    @staticmethod
+    def _sale_head(body: Body, reg: Registration, st: FnState, operation: int, taxation: int) -> int:
+        """Requisites every receipt and correction starts with; returns its number in the shift (1042)."""
+        number = st.receipt_number + 1
+        body.add(1018, reg.inn.strip())
+        body.add(1037, reg.rnm.strip())
+        body.add(1038, st.shift_number)
+        body.add(1042, number)
+        body.add(1054, operation)
+        body.add(1055, taxation)
+        return number
+
+    def _sale_tail(self, st: FnState, q: OfdQueue, now: datetime, doc_type: DocumentType, body: Body, number: int,
+                   operation: int, total: int, payments: tuple[int, int, int, int, int],
+                   vat: dict[int, int]) -> DocumentRow:
+        """Seal a receipt or correction and add it to the shift and ФН totals."""
+        row = self._finish(st, q, now, doc_type, body, receipt_number=number)
+        st.receipt_number = number
+        delta = OperationTotals(1, total, *payments, **vat_totals_of(vat))
+        correction = doc_type is DocumentType.CORRECTION_RECEIPT
+        st.shift_totals.add(operation, delta, correction=correction)
+        st.fn_totals.add(operation, delta, correction=correction)
+        return row
 
     # --- clock -------------------------------------------------------------------------------------
 
