@@ -36,9 +36,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
-from kkt_emu.attach.pty import PtyAttachment
-from kkt_emu.attach.tcp import TcpAttachment
-from kkt_emu.personalities import create_device
+from bench_support import emulator_url
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from kkt_drivers import connect
@@ -138,18 +136,7 @@ class Ready:
 def ready_kkt(attachment: str, generation: str) -> Iterator[Ready]:
     """A registered emulated ATOL with an open shift over ``attachment``, through a counting hook."""
     with ExitStack() as stack:
-        if attachment == "inprocess":
-            url = f"emu://atol?transport={generation}"
-        elif attachment == "pty":
-            pty = PtyAttachment(create_device("atol"), generation).start()
-            stack.callback(pty.stop)
-            url = f"atol://{pty.path}?transport={generation}"
-        elif attachment == "tcp":
-            server = TcpAttachment(create_device("atol"), generation).start()
-            stack.callback(server.stop)
-            url = f"atol+tcp://{server.host}:{server.port}?transport={generation}"
-        else:
-            raise ValueError(attachment)
+        url = emulator_url(stack, attachment, generation)
         wire = WireCounter()
         kkt = Kkt(connect(url, hooks=[wire]))
         stack.callback(kkt.close)

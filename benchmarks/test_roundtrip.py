@@ -44,11 +44,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 import pytest
+from bench_support import emulator_url
 from kkt_emu.attach.echo import EchoConnection
 from kkt_emu.attach.loop import Endpoint, ServerLoop
-from kkt_emu.attach.pty import PtyAttachment
-from kkt_emu.attach.tcp import TcpAttachment
-from kkt_emu.personalities import create_device
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from kkt_drivers import connect
@@ -212,18 +210,7 @@ def echo_transport(attachment: str) -> Iterator[Transport]:
 def status_driver(attachment: str, generation: str) -> Iterator[AtolDriver]:
     """A driver connected to a fresh emulated ATOL over ``attachment`` with transport ``generation``."""
     with ExitStack() as stack:
-        if attachment == "inprocess":
-            url = f"emu://atol?transport={generation}"
-        elif attachment == "pty":
-            pty = PtyAttachment(create_device("atol"), generation).start()
-            stack.callback(pty.stop)
-            url = f"atol://{pty.path}?transport={generation}"
-        elif attachment == "tcp":
-            server = TcpAttachment(create_device("atol"), generation).start()
-            stack.callback(server.stop)
-            url = f"atol+tcp://{server.host}:{server.port}?transport={generation}"
-        else:
-            raise ValueError(attachment)
+        url = emulator_url(stack, attachment, generation)
         driver = connect(url)
         stack.callback(driver.close)
         yield driver
