@@ -77,12 +77,9 @@ class UsbTransport(Transport):
                 e.bmAttributes) == usb.util.ENDPOINT_TYPE_BULK)
             if ep_in is not None and ep_out is not None:
                 number = intf.bInterfaceNumber
+                self._detach_kernel_driver(dev, number)
                 try:
-                    if dev.is_kernel_driver_active(number):
-                        dev.detach_kernel_driver(number)
                     usb.util.claim_interface(dev, number)
-                except NotImplementedError:
-                    pass
                 except usb.core.USBError as exc:
                     if exc.errno in (errno.EACCES, errno.EPERM):
                         raise PermissionDenied(f"no permission to claim USB interface {number}") from exc
@@ -90,6 +87,24 @@ class UsbTransport(Transport):
                 self._dev, self._ep_in, self._ep_out, self._interface = dev, ep_in, ep_out, number
                 return
         raise DeviceNotFound(f"USB device {self.vid:04x}:{self.pid:04x} has no bulk IN/OUT endpoint pair")
+
+    @staticmethod
+    def _detach_kernel_driver(dev: Any, number: int) -> None:
+        """Take the interface from a kernel driver (Linux). Backends without kernel-driver control
+        (Windows, macOS) report that by raising NotImplementedError; there is nothing to detach."""
+        import usb.core
+
+        try:
+            active = dev.is_kernel_driver_active(number)
+        except NotImplementedError:  # backend limitation, see the docstring
+            return
+        if active:
+            try:
+                dev.detach_kernel_driver(number)
+            except usb.core.USBError as exc:
+                if exc.errno in (errno.EACCES, errno.EPERM):
+                    raise PermissionDenied(f"no permission to detach the kernel driver of interface {number}") from exc
+                raise TransportError(f"cannot detach the kernel driver of interface {number}: {exc}") from exc
 
     def close(self) -> None:
         if self._dev is not None:

@@ -112,3 +112,66 @@ def test_trace_hooks_log_hex_and_capture_both_directions(tmp_path: Path, caplog:
     assert any(d == "rx" and data.startswith(b"\x02\x44") for _, d, data in rows)
     assert all(rows[i][0] <= rows[i + 1][0] for i in range(len(rows) - 1))
     assert any("-> 02 00 00 3f 03 3c" in r.getMessage() for r in caplog.records)
+
+
+class _FakeEndpoint:
+    def __init__(self, address: int) -> None:
+        self.bEndpointAddress = address
+        self.bmAttributes = 0x02  # bulk
+        self.wMaxPacketSize = 64
+        self.written: list[bytes] = []
+
+    def write(self, data: bytes, timeout: int) -> int:
+        self.written.append(bytes(data))
+        return len(data)
+
+    def read(self, size: int, timeout: int) -> bytes:
+        return b"\x55\x00\x00"
+
+
+class _FakeInterface:
+    bInterfaceNumber = 0  # noqa: N815 - the name pyusb uses
+
+    def __init__(self) -> None:
+        self.endpoints = [_FakeEndpoint(0x01), _FakeEndpoint(0x81)]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.endpoints)
+
+
+class _FakeDevice:
+    """A pyusb device whose backend cannot tell about kernel drivers (as on Windows)."""
+
+    def __init__(self) -> None:
+        self.interface = _FakeInterface()
+        self.claimed: list[int] = []
+
+    def get_active_configuration(self) -> list[_FakeInterface]:
+        return [self.interface]
+
+    def is_kernel_driver_active(self, number: int) -> bool:
+        raise NotImplementedError
+
+    def _ctx(self) -> None:
+        return None
+
+
+def test_usb_claims_the_interface_even_without_kernel_driver_control(monkeypatch: pytest.MonkeyPatch) -> None:
+    import usb.core
+    import usb.util
+
+    device = _FakeDevice()
+    monkeypatch.setattr(usb.core, "find", lambda **kwargs: device)
+    monkeypatch.setattr(usb.util, "claim_interface", lambda dev, number: dev.claimed.append(number))
+    monkeypatch.setattr(usb.util, "find_descriptor", lambda intf, custom_match: next(
+        (e for e in intf if custom_match(e)), None))
+    monkeypatch.setattr(usb.util, "release_interface", lambda dev, number: None)
+    monkeypatch.setattr(usb.util, "dispose_resources", lambda dev: None)
+    transport = UsbTransport(0x2912, 0x0005)
+    transport.open()
+    assert device.claimed == [0]
+    transport.write(b"\x00\x00\x3f")
+    assert device.interface.endpoints[0].written == [b"\x00\x00\x3f"]
+    assert transport.read(0.1) == b"\x55\x00\x00"
+    transport.close()
+    assert not transport.is_open
