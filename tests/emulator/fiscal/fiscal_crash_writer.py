@@ -1,7 +1,8 @@
 """Child process of the crash-consistency test: forms documents in a loop until it is killed.
 
 Usage: python fiscal_crash_writer.py ARCHIVE_PATH FULL|NORMAL
-Prints "ready" once the drive is open and registered, then writes forever.
+Prints "ready" once the drive is open and registered, "formed" once its first document of this run
+is committed, then writes forever without printing.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def main() -> None:
             fn.correction(correction())
         else:
             fn.receipt(receipt(1 + step % 4, (10000, 2500)))
+        if step == 0:
+            print("formed", flush=True)
         step += 1
 
 
