@@ -1,0 +1,18 @@
+"""Test-wide settings: hypothesis is told that CI machines may be slow and shared.
+
+Generation speed and example deadlines depend on the machine, not on our code, so neither may fail a run;
+each test still states its own example count. No example database is kept, so a run never depends on an
+earlier one.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "kkt",
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("kkt")
