@@ -22,7 +22,7 @@ from typing import Any
 
 from .connect import DEFAULT_DEVICE
 from .errors import DeviceError, KktError
-from .jsonio import kopecks, receipt_from_json, registration_from_json, to_jsonable
+from .jsonio import correction_from_json, kopecks, receipt_from_json, registration_from_json, to_jsonable
 from .kkt import Kkt
 
 
@@ -71,6 +71,16 @@ def _receipt(operation: str) -> Callable[[Kkt, argparse.Namespace], tuple[Any, s
             text += f"\nchange {_money(result.change)}"
         return result, text
     return run
+
+
+def _correction(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+    correction = correction_from_json(_load(args.file))
+    result = kkt.correction(correction)
+    text = _document_text(f"correction ({correction.type.name.lower()}): total {_money(correction.total)}",
+                          result.document)
+    if result.change:
+        text += f"\nchange {_money(result.change)}"
+    return result, text
 
 
 def _fn_status(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
@@ -130,6 +140,8 @@ COMMANDS: dict[str, tuple[str, Callable[[Kkt, argparse.Namespace], tuple[Any, st
     "sell": ("sell: receipt from a JSON file ('-' = stdin)", _receipt("sell")),
     "refund": ("sell return: receipt from a JSON file", _receipt("refund")),
     "buy": ("buy (expense): receipt from a JSON file", _receipt("buy")),
+    "buy-refund": ("buy return: receipt from a JSON file", _receipt("buy_refund")),
+    "correction": ("correction receipt from a JSON file (FFD 1.05 amounts or FFD 1.2 positions)", _correction),
     "fn-status": ("fiscal drive status", _fn_status),
     "ofd-status": ("OFD exchange status", _ofd_status),
     "document": ("a fiscal document by number, decoded", _document),
@@ -150,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (text, _) in COMMANDS.items():
         cmd = sub.add_parser(name, help=text)
-        if name in ("sell", "refund", "buy", "register", "reregister"):
+        if name in ("sell", "refund", "buy", "buy-refund", "correction", "register", "reregister"):
             cmd.add_argument("file")
         if name == "reregister":
             cmd.add_argument("--reason", type=int, required=True,

@@ -6,7 +6,7 @@ Receipt file::
                 "payment_method": "full_payment", "payment_subject": "goods"}],
      "payments": [{"type": "cash", "amount": "100.00"}],
      "buyer": {"email": "buyer@example.com"},
-     "taxation": "osn"}
+     "taxation": "osn", "discount": "0.00"}
 
 Money is in roubles (a string or number with at most two decimals); enum values are the member
 names of :mod:`kkt_drivers.types` in any case, or their numeric FFD codes.
@@ -22,12 +22,15 @@ from typing import Any, TypeVar
 
 from .types import (
     Buyer,
+    CorrectionReceipt,
+    CorrectionType,
     Item,
     Payment,
     PaymentMethod,
     PaymentSubject,
     PaymentType,
     Receipt,
+    ReceiptType,
     Registration,
     TaxationSystem,
     VatRate,
@@ -69,12 +72,23 @@ def taxation_value(value: Any, where: str) -> TaxationSystem:
     return enum_value(TaxationSystem, value, where)
 
 
-def receipt_from_json(data: dict[str, Any]) -> Receipt:
+def _object(data: Any, where: str, known: set[str]) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise InvalidReceipt("receipt", "expected a JSON object")
+        raise InvalidReceipt(where, "expected a JSON object")
+    unknown = set(data) - known
+    if unknown:
+        raise InvalidReceipt(where, f"unknown field(s): {', '.join(sorted(unknown))}")
+    return data
+
+
+_ITEM_FIELDS = {"name", "price", "quantity", "vat", "payment_method", "payment_subject", "discount"}
+
+
+def _items(data: dict[str, Any]) -> tuple[Item, ...]:
     items = []
-    for index, raw in enumerate(data.get("items") or []):
+    for index, value in enumerate(data.get("items") or []):
         where = f"items[{index}]"
+        raw = _object(value, where, _ITEM_FIELDS)
         try:
             quantity = Decimal(str(raw.get("quantity", "1")))
         except InvalidOperation:
@@ -86,14 +100,63 @@ def receipt_from_json(data: dict[str, Any]) -> Receipt:
                                       f"{where}.payment_method"),
             payment_subject=enum_value(PaymentSubject, raw.get("payment_subject", "goods"), f"{where}.payment_subject"),
             discount=kopecks(raw.get("discount", 0), f"{where}.discount")))
-    payments = tuple(Payment(enum_value(PaymentType, p.get("type", "cash"), f"payments[{i}].type"),
-                             kopecks(p.get("amount"), f"payments[{i}].amount"))
-                     for i, p in enumerate(data.get("payments") or []))
-    buyer = None
-    if data.get("buyer"):
-        buyer = Buyer(phone=data["buyer"].get("phone"), email=data["buyer"].get("email"))
-    taxation = taxation_value(data["taxation"], "taxation") if data.get("taxation") else None
-    return Receipt(items=tuple(items), payments=payments, taxation=taxation, buyer=buyer)
+    return tuple(items)
+
+
+def _payments(data: dict[str, Any]) -> tuple[Payment, ...]:
+    payments = []
+    for index, value in enumerate(data.get("payments") or []):
+        raw = _object(value, f"payments[{index}]", {"type", "amount"})
+        payments.append(Payment(enum_value(PaymentType, raw.get("type", "cash"), f"payments[{index}].type"),
+                                kopecks(raw.get("amount"), f"payments[{index}].amount")))
+    return tuple(payments)
+
+
+def _buyer(data: dict[str, Any]) -> Buyer | None:
+    if not data.get("buyer"):
+        return None
+    raw = _object(data["buyer"], "buyer", {"phone", "email"})
+    return Buyer(phone=raw.get("phone"), email=raw.get("email"))
+
+
+def _taxation(data: dict[str, Any]) -> TaxationSystem | None:
+    return taxation_value(data["taxation"], "taxation") if data.get("taxation") else None
+
+
+def receipt_from_json(data: dict[str, Any]) -> Receipt:
+    """A receipt file (see the module docstring); unknown fields are refused, so a typo is never ignored."""
+    data = _object(data, "receipt", {"items", "payments", "buyer", "taxation", "discount"})
+    return Receipt(items=_items(data), payments=_payments(data), taxation=_taxation(data), buyer=_buyer(data),
+                   discount=kopecks(data.get("discount", 0), "discount"))
+
+
+def correction_from_json(data: dict[str, Any]) -> CorrectionReceipt:
+    """A correction file::
+
+        {"type": "sell", "correction_type": "self", "basis": {"date": "2026-03-02", "number": "ПР-17",
+         "description": "не пробит чек"}, "payments": [{"type": "cash", "amount": "123.45"}],
+         "vat_amounts": [{"vat": "vat_20", "amount": "20.58"}], "taxation": "osn"}
+
+    FFD 1.05 takes ``vat_amounts``; FFD 1.2 takes ``items`` (as in a receipt) instead.
+    """
+    data = _object(data, "correction", {"type", "correction_type", "basis", "items", "payments", "vat_amounts",
+                                        "taxation", "buyer"})
+    basis = _object(data.get("basis") or {}, "basis", {"date", "number", "description"})
+    try:
+        when = date.fromisoformat(str(basis.get("date", "")))
+    except ValueError:
+        raise InvalidReceipt("basis.date", f"expected YYYY-MM-DD, got {basis.get('date')!r}") from None
+    vat_amounts = []
+    for index, value in enumerate(data.get("vat_amounts") or []):
+        raw = _object(value, f"vat_amounts[{index}]", {"vat", "amount"})
+        vat_amounts.append((enum_value(VatRate, raw.get("vat"), f"vat_amounts[{index}].vat"),
+                            kopecks(raw.get("amount"), f"vat_amounts[{index}].amount")))
+    return CorrectionReceipt(
+        type=enum_value(ReceiptType, data.get("type", "sell"), "type"),
+        correction_type=enum_value(CorrectionType, data.get("correction_type", "self"), "correction_type"),
+        basis_date=when, basis_number=str(basis.get("number", "")), description=str(basis.get("description", "")),
+        payments=_payments(data), vat_amounts=tuple(vat_amounts), taxation=_taxation(data), items=_items(data),
+        buyer=_buyer(data))
 
 
 def registration_from_json(data: dict[str, Any]) -> Registration:

@@ -18,6 +18,7 @@ from .drivers.atol import ADMIN_PASSWORD, SYSADMIN_PASSWORD, AtolDriver
 from .drivers.atol_fiscal import fn_datetime
 from .drivers.atol_types import AtolMode, AtolStatus
 from .errors import ConnectionLost, DeviceError, KktError, Timeout, TransportError
+from .ffd import decode_document
 from .ffd.enums import TaxationSystem
 from .protocols.atol import fiscal_commands as f
 from .types import (
@@ -26,6 +27,7 @@ from .types import (
     DocumentInfo,
     FnPhase,
     FnStatus,
+    Item,
     OfdStatus,
     Payment,
     PaymentType,
@@ -50,13 +52,16 @@ class Kkt:
 
     def __init__(self, driver: AtolDriver, *, cashier: Cashier | None = None,
                  admin_password: int = ADMIN_PASSWORD, sysadmin_password: int = SYSADMIN_PASSWORD,
-                 taxation: TaxationSystem | None = None) -> None:
+                 taxation: TaxationSystem | None = None, ffd: str | None = None) -> None:
         self.driver = driver
         self.cashier = cashier or Cashier()
         self.admin_password = admin_password
         self.sysadmin_password = sysadmin_password
         #: registered taxation systems, when known (set by :meth:`register`), for validation
         self.taxation = taxation
+        #: the FFD version the ФН is registered in ("1.05" or "1.2"), when known (set by :meth:`register`);
+        #: it decides whether a correction is given as amounts or as positions
+        self.ffd = ffd
 
     @classmethod
     def open(cls, url: str = DEFAULT_DEVICE, **kwargs: object) -> Kkt:
@@ -123,6 +128,21 @@ class Kkt:
         tlv = self.driver.fn_document_tlv(number) if with_tlv else b""
         return DocumentInfo(number=int(d.number), fiscal_sign=int(d.fiscal_sign),
                             datetime=fn_datetime(d.datetime) or datetime.min, document_type=int(d.type), tlv=tlv)
+
+    def fn_ffd(self) -> str | None:
+        """The FFD version of the registration ("1.05" or "1.2"), or None while the ФН is not registered.
+
+        Known after :meth:`register`; otherwise read once from tag 1209 of the ФН's document 1 — every
+        ФН starts with its registration report (a replaced ФН too) [inferred: a re-registration that changes
+        the FFD version is not looked for].
+        """
+        if self.ffd is None:
+            try:
+                first = decode_document(self.driver.fn_document_tlv(1))
+            except (DeviceError, ValueError):
+                return None  # no document yet, or one we cannot read: the device will judge
+            self.ffd = {2: "1.05", 4: "1.2"}.get(first.get(1209))  # type: ignore[arg-type]
+        return self.ffd
 
     def last_document(self) -> DocumentInfo:
         return self.document(self.driver.fn_status_raw().last_document, with_tlv=False)
@@ -195,10 +215,7 @@ class Kkt:
         d = self.driver
 
         def body() -> None:
-            for item in receipt.items:
-                d.register_position(name=item.name, price=item.price, quantity_milli=int(item.quantity * 1000),
-                                    amount=item.amount, vat=int(item.vat), method=int(item.payment_method),
-                                    subject=int(item.payment_subject), discount=item.discount)
+            self._register_items(receipt.items)
             if receipt.discount:
                 d.discount(receipt.discount)
             if receipt.buyer is not None:
@@ -206,6 +223,13 @@ class Kkt:
 
         return self._document(f.RECEIPT_TYPE_BY_OPERATION[int(kind)], body, taxation, receipt.payments,
                               receipt.total)
+
+    def _register_items(self, items: tuple[Item, ...]) -> None:
+        for item in items:
+            self.driver.register_position(
+                name=item.name, price=item.price, quantity_milli=int(item.quantity * 1000), amount=item.amount,
+                vat=int(item.vat), method=int(item.payment_method), subject=int(item.payment_subject),
+                discount=item.discount)
 
     def _document(self, atol_type: int, body: Callable[[], None], taxation: TaxationSystem | None,
                   payments: tuple[Payment, ...], total: int) -> ReceiptResult:
@@ -276,15 +300,22 @@ class Kkt:
         raise UnknownOutcome(f"cannot tell whether the receipt was closed: {err}") from err
 
     def correction(self, correction: CorrectionReceipt) -> ReceiptResult:
-        """Чек коррекции (FFD 1.05): type, basis, amounts by payment form and VAT rate."""
-        taxation = validate_correction(correction, self.taxation)
+        """Чек коррекции: type, basis, then amounts by VAT rate (FFD 1.05) or the positions (FFD 1.2).
+
+        The receipt is opened with the correction type (92 type 7..10); in FFD 1.2 the positions are
+        registered with EA/EB as in a receipt [inferred sequence: the protocol text lists only the tags].
+        """
+        taxation = validate_correction(correction, self.taxation, self.fn_ffd())
         d = self.driver
 
         def body() -> None:
             d.write_requisite(1173, int(correction.correction_type))
-            d.write_requisite_raw(1174, encode_basis(correction))
+            d.write_requisite_raw(1174, encode_basis(correction, self.fn_ffd()))
+            self._register_items(correction.items)
             for rate, amount in correction.vat_amounts:
                 d.write_requisite(VAT_SUM_TAG[int(rate)], amount)
+            if correction.buyer is not None:
+                d.write_requisite(1008, buyer_contact(correction.buyer))
 
         return self._document(f.CORRECTION_TYPE_BY_OPERATION[int(correction.type)], body, taxation,
                               correction.payments, correction.total)
@@ -330,6 +361,7 @@ class Kkt:
                                             lambda before: self.driver.fn_status_raw().last_document > before)
         self.driver.to_select_mode()
         self.taxation = registration.taxation
+        self.ffd = registration.ffd
         return result
 
     def reregister(self, registration: Registration, reasons: int) -> DocumentInfo:
@@ -340,6 +372,7 @@ class Kkt:
                                             lambda before: self.driver.fn_status_raw().last_document > before)
         self.driver.to_select_mode()
         self.taxation = registration.taxation
+        self.ffd = registration.ffd
         return result
 
     def replace_fn(self, new_fn_number: str, registration: Registration) -> DocumentInfo:
@@ -349,6 +382,8 @@ class Kkt:
             self.driver.write_requisite_raw(1041, new_fn_number.encode("ascii"))
             self.driver.register_command(1, 1)
         self.driver.to_select_mode()
+        self.taxation = registration.taxation
+        self.ffd = registration.ffd
         return self.last_document()
 
     def close_fn(self) -> DocumentInfo:
@@ -391,14 +426,14 @@ def _merge(payments: tuple[Payment, ...]) -> list[Payment]:
     return [Payment(t, totals[t]) for t in order]
 
 
-def encode_basis(correction: CorrectionReceipt) -> bytes:
-    """Основание для коррекции (STLV 1174): 1177 description, 1178 date, 1179 number."""
+def encode_basis(correction: CorrectionReceipt, ffd: str | None = None) -> bytes:
+    """Основание для коррекции (STLV 1174): 1177 description (FFD 1.05 only), 1178 date, 1179 number."""
     from .ffd.tlv import encode_tlv
 
     when = datetime(correction.basis_date.year, correction.basis_date.month, correction.basis_date.day)
-    body = (encode_tlv(1177, correction.description) if correction.description else b"") + \
+    described = correction.description and ffd != "1.2" and not correction.items
+    return (encode_tlv(1177, correction.description) if described else b"") + \
         encode_tlv(1178, when) + encode_tlv(1179, correction.basis_number)
-    return body
 
 
 __all__ = ["Kkt", "UnknownOutcome"]

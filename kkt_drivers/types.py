@@ -108,7 +108,12 @@ class Receipt:
 
 @dataclass(frozen=True)
 class CorrectionReceipt:
-    """Чек коррекции (FFD 1.05): amounts by payment form and by VAT rate, with its basis."""
+    """Чек коррекции: type, basis, payments and, by FFD version, VAT sums or positions.
+
+    FFD 1.05 (Табл.27): amounts only — the payments by form and ``vat_amounts`` by rate; ``items`` stays empty.
+    FFD 1.2 (Табл.120): the corrected positions (1059) are mandatory, priced like a receipt's; the payments
+    must cover their total. ``description`` (1177) exists only in FFD 1.05 and is not written in 1.2.
+    """
 
     type: ReceiptType
     correction_type: CorrectionType
@@ -118,9 +123,13 @@ class CorrectionReceipt:
     payments: tuple[Payment, ...]
     vat_amounts: tuple[tuple[VatRate, int], ...] = ()
     taxation: TaxationSystem | None = None
+    items: tuple[Item, ...] = ()
+    buyer: Buyer | None = None
 
     @property
     def total(self) -> int:
+        if self.items:
+            return sum(item.amount for item in self.items)
         return sum(p.amount for p in self.payments)
 
 

@@ -119,15 +119,31 @@ def _check_taxation(taxation: TaxationSystem | None, registered: TaxationSystem 
     return registered
 
 
-def validate_correction(correction: CorrectionReceipt,
-                        registered: TaxationSystem | None = None) -> TaxationSystem | None:
-    if not correction.payments:
-        raise InvalidReceipt("payments", "a correction needs at least one amount")
-    for index, payment in enumerate(correction.payments):
-        if payment.amount <= 0:
-            raise InvalidReceipt(f"payments[{index}].amount", "must be a positive number of kopecks")
+def validate_correction(correction: CorrectionReceipt, registered: TaxationSystem | None = None,
+                        ffd: str | None = None) -> TaxationSystem | None:
+    """As :func:`validate_receipt`, for a correction; ``ffd`` (when known) decides amounts or positions."""
+    if correction.items:
+        if ffd == "1.05":
+            raise InvalidReceipt("items", "an FFD 1.05 correction carries amounts only, no positions")
+        if len(correction.items) > MAX_ITEMS:
+            raise InvalidReceipt("items", f"more than {MAX_ITEMS} positions")
+        for index, item in enumerate(correction.items):
+            _check_item(index, item)
+        if correction.total > MAX_SUM:
+            raise InvalidReceipt("items", "correction total too large")
+        _check_payments(correction.payments, correction.total)
+    else:
+        if ffd == "1.2":
+            raise InvalidReceipt("items", "an FFD 1.2 correction needs its positions (tag 1059)")
+        if not correction.payments:
+            raise InvalidReceipt("payments", "a correction needs at least one amount")
+        for index, payment in enumerate(correction.payments):
+            if payment.amount <= 0:
+                raise InvalidReceipt(f"payments[{index}].amount", "must be a positive number of kopecks")
     if not correction.basis_number.strip() or len(correction.basis_number) > 32:
         raise InvalidReceipt("basis_number", "required, at most 32 characters")
     if len(correction.description) > 256 or not encodable_atol(correction.description):
         raise InvalidReceipt("description", "at most 256 characters of the device code page")
+    if correction.buyer is not None:
+        buyer_contact(correction.buyer)
     return _check_taxation(correction.taxation, registered)

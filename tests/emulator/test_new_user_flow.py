@@ -94,8 +94,15 @@ def test_cli_cash_and_reregistration(tmp_path: Path) -> None:
         refused = subprocess.run([sys.executable, "-m", "kkt_drivers.cli", "--device", url, "cash-out", "5000"],
                                  capture_output=True, text=True, timeout=60)
         assert refused.returncode == 1 and "0x98" in refused.stderr  # В ККТ нет денег для выплаты
+        corrected = _kkt(url, "correction", str(EXAMPLES / "correction.json"))
+        assert corrected["document"]["document_type"] == 31 and corrected["change"] == 0
+        fns = _kkt(url, "document", str(corrected["document"]["number"]))["fns_json"]
+        assert fns["receiptCorrection"]["cashTotalSum"] == 12345 and fns["receiptCorrection"]["nds18"] == 2058
+        returned = _kkt(url, "buy-refund", str(EXAMPLES / "receipt.json"))
+        fns = _kkt(url, "document", str(returned["document"]["number"]))["fns_json"]
+        assert fns["receipt"]["operationType"] == 4  # возврат расхода
         _kkt(url, "z-report")
         changed = _kkt(url, "reregister", str(EXAMPLES / "registration.json"), "--reason", "3")
-        assert changed["number"] == 4 and changed["document_type"] == 11
+        assert changed["number"] == 6 and changed["document_type"] == 11
     finally:
         _stop(proc)

@@ -116,3 +116,80 @@ def test_results_become_plain_json() -> None:
     out = to_jsonable(receipt())
     assert out["items"][0]["vat"] == "vat_10" and out["payments"][0]["type"] == "cash"
     json.dumps(out)
+
+
+def test_correction_files_parse_in_both_ffd_forms() -> None:
+    from datetime import date
+
+    from kkt_drivers.jsonio import correction_from_json
+    from kkt_drivers.types import CorrectionType, ReceiptType
+    from kkt_drivers.validation import validate_correction
+
+    amounts = correction_from_json(json.loads((ROOT / "examples" / "correction.json").read_text(encoding="utf-8")))
+    assert amounts.type is ReceiptType.SELL and amounts.correction_type is CorrectionType.SELF
+    assert amounts.basis_date == date(2026, 3, 2) and amounts.basis_number == "1"
+    assert amounts.vat_amounts == ((VatRate.VAT_20, 2058),) and amounts.total == 12345 and amounts.items == ()
+    assert validate_correction(amounts, TaxationSystem.OSN | TaxationSystem.USN_INCOME, "1.05") is TaxationSystem.OSN
+
+    items = correction_from_json(json.loads((ROOT / "examples" / "correction-ffd12.json").read_text(encoding="utf-8")))
+    assert items.correction_type is CorrectionType.BY_ORDER and [i.amount for i in items.items] == [9100, 500]
+    assert items.total == 9600 and items.buyer == Buyer(phone="+79123456789")
+    assert validate_correction(items, TaxationSystem.OSN, "1.2") is TaxationSystem.OSN
+    with pytest.raises(InvalidReceipt, match=r"FFD 1\.05"):
+        validate_correction(items, TaxationSystem.OSN, "1.05")
+    with pytest.raises(InvalidReceipt, match=r"FFD 1\.2"):
+        validate_correction(amounts, TaxationSystem.OSN, "1.2")
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"basis": {"date": "02.03.2026", "number": "1"}}, "basis.date"),
+    ({"basis": {"date": "2026-03-02", "number": "1", "colour": "red"}}, "basis"),
+    ({"correction_type": "sometimes"}, "correction_type"),
+    ({"vat_amounts": [{"vat": "vat_20", "amount": "1.001"}]}, "vat_amounts[0].amount"),
+    ({"paymnets": []}, "correction"),
+])
+def test_bad_correction_files_name_the_field(change: dict[str, object], field: str) -> None:
+    from kkt_drivers.jsonio import correction_from_json
+
+    data = {**json.loads((ROOT / "examples" / "correction.json").read_text(encoding="utf-8")), **change}
+    with pytest.raises(InvalidReceipt) as caught:
+        correction_from_json(data)
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"colour": "red"}, "receipt"),
+    ({"items": [{"name": "x", "price": 1, "prise": 2}]}, "items[0]"),
+    ({"buyer": {"mail": "a@b.ru"}}, "buyer"),
+    ({"payments": [{"type": "cash", "sum": 1}]}, "payments[0]"),
+])
+def test_receipt_files_refuse_unknown_fields(change: dict[str, object], field: str) -> None:
+    data = {**json.loads((ROOT / "examples" / "receipt.json").read_text(encoding="utf-8")), **change}
+    with pytest.raises(InvalidReceipt) as caught:
+        receipt_from_json(data)
+    assert caught.value.field == field
+
+
+def test_a_correction_with_positions_is_checked_like_a_receipt() -> None:
+    from datetime import date
+
+    from kkt_drivers.types import CorrectionReceipt, CorrectionType, ReceiptType
+    from kkt_drivers.validation import validate_correction
+
+    def correction(*items: Item, paid: int) -> CorrectionReceipt:
+        return CorrectionReceipt(ReceiptType.SELL, CorrectionType.SELF, date(2026, 3, 2), "1", "",
+                                 (Payment(PaymentType.ELECTRONIC, paid),), items=items)
+
+    assert validate_correction(correction(BREAD, paid=9100), TaxationSystem.OSN, "1.2") is TaxationSystem.OSN
+    with pytest.raises(InvalidReceipt) as caught:
+        validate_correction(correction(BREAD, paid=9000), TaxationSystem.OSN, "1.2")
+    assert caught.value.field == "payments"
+    with pytest.raises(InvalidReceipt) as caught:
+        validate_correction(correction(Item("", 100), paid=100), TaxationSystem.OSN, "1.2")
+    assert caught.value.field == "items[0].name"
+
+
+def test_receipt_discount_is_read_from_json() -> None:
+    data = {**json.loads((ROOT / "examples" / "receipt.json").read_text(encoding="utf-8")), "discount": "5.90"}
+    parsed = receipt_from_json(data)
+    assert parsed.discount == 590 and parsed.total == 18590 - 590

@@ -595,6 +595,8 @@ class FiscalCore:
             self._check_payment(body, reg, data.operation, data.taxation, data.total, payments)
             if data.correction_type not in (0, 1):
                 raise body.error(Code.BAD_REQUISITE, f"1173 must be 0 or 1, got {data.correction_type}", 1173)
+            if st.ffd == "1.2" and not data.items:  # Табл.120 makes 1059 mandatory in a 1.2 correction
+                raise body.error(Code.MISSING_REQUISITES, "an FFD 1.2 correction needs at least one item", 1059)
             if data.items and sum(item.amount for item in data.items) != data.total:
                 raise body.error(Code.BAD_PARAMETER, "item amounts do not add up to the total [inferred code]", 1020)
             number = self._sale_head(body, reg, st, data.operation, data.taxation)

@@ -169,9 +169,13 @@ class FiscalHandlers:
         self.state.receipt_state = req.type
         self.state.receipt_sum = 0
 
+    def _positions_allowed(self, receipt: OpenReceipt) -> bool:
+        """Positions go into receipts, and into corrections only in FFD 1.2 (Табл.120 has 1059) [inferred]."""
+        return not self.state.sub_mode and (not receipt.is_correction or self.core.config.ffd == "1.2")
+
     def _begin_position(self, _: Any) -> None:
         receipt = self._require_receipt()
-        if receipt.is_correction or self.state.sub_mode:
+        if not self._positions_allowed(receipt):
             raise Refusal(E_MODE)
         if receipt.discounted:
             raise Refusal(E_AFTER_DISCOUNT)
@@ -180,7 +184,7 @@ class FiscalHandlers:
 
     def _end_position(self, req: Any) -> None:
         receipt = self._require_receipt()
-        if receipt.is_correction or self.state.sub_mode:
+        if not self._positions_allowed(receipt):
             raise Refusal(E_MODE)
         if receipt.discounted:
             raise Refusal(E_AFTER_DISCOUNT)
@@ -261,7 +265,7 @@ class FiscalHandlers:
         if req.sum <= 0:
             raise Refusal(E_PRICE)
         receipt.payments[req.type] = receipt.payments.get(req.type, 0) + req.sum
-        if receipt.paid - receipt.payments.get(1, 0) > receipt.total and not receipt.is_correction:
+        if receipt.paid - receipt.payments.get(1, 0) > receipt.total and not receipt.by_amounts:
             receipt.payments[req.type] -= req.sum
             raise Refusal(E_NONCASH_EXCEEDS)
         self.state.sub_mode = 4  # 1.4: accepting payments
@@ -273,13 +277,13 @@ class FiscalHandlers:
             raise Refusal(E_MODE)
         if req.type not in (1, 2, 3, 4, 5):
             raise Refusal(E_PAYMENT_TYPE)
-        amount = req.sum or (receipt.remainder if not receipt.is_correction else 0)
+        amount = req.sum or (receipt.remainder if not receipt.by_amounts else 0)
         if amount:
             receipt.payments[req.type] = receipt.payments.get(req.type, 0) + amount
         try:
             if receipt.paid < receipt.total or (not receipt.items and not receipt.is_correction):
                 raise Refusal(E_UNDERPAID)
-            if not receipt.is_correction and receipt.paid - receipt.payments.get(1, 0) > receipt.total:
+            if not receipt.by_amounts and receipt.paid - receipt.payments.get(1, 0) > receipt.total:
                 raise Refusal(E_NONCASH_EXCEEDS)
             if receipt.is_correction:
                 result = self._fn(self.core.correction, self._correction_data(receipt))
@@ -329,13 +333,15 @@ class FiscalHandlers:
         when, number, text = receipt.basis()
         cash, electronic, prepaid, credit, other = self._payments_by_form(receipt)
         vat = {tag: receipt.number(tag, 0) for tag in (1102, 1103, 1104, 1105, 1106, 1107)}
+        handled = {1173, 1174, 1055, 1021, *vat}
+        extra = tuple((tag, raw) for tag, raw in receipt.raw_tags if tag not in handled)  # 1008 and the like
         return CorrectionData(operation=f.OPERATION_BY_CORRECTION_TYPE[receipt.atol_type],
                               correction_type=receipt.number(1173, 0), basis_date=when, basis_number=number,
                               description=text, total=receipt.total, taxation=self._taxation(receipt),
                               cashier=receipt.text(1021) or self.cashier_name(),
                               vat_20=vat[1102], vat_10=vat[1103], sum_vat_0=vat[1104], sum_no_vat=vat[1105],
                               vat_20_120=vat[1106], vat_10_110=vat[1107], cash=cash, electronic=electronic,
-                              prepaid=prepaid, credit=credit, other=other)
+                              prepaid=prepaid, credit=credit, other=other, items=tuple(receipt.items), extra=extra)
 
     def _cancel_receipt(self, _: Any) -> None:
         self._require_receipt()

@@ -32,8 +32,13 @@ class OpenReceipt:
         return self.atol_type >= 7
 
     @property
+    def by_amounts(self) -> bool:
+        """A correction given as amounts only (FFD 1.05): its total is what was paid."""
+        return self.is_correction and not self.items
+
+    @property
     def total(self) -> int:
-        if self.is_correction:
+        if self.by_amounts:
             return self.paid
         return sum(int(item.amount) for item in self.items)
 
