@@ -6,10 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..errors import InvalidParameter
 from ..ffd.tlv import encode_tlv
 from ..protocols.atol import fiscal_commands as f
 from ..protocols.common.text import encode_atol
 from ..protocols.spec import CommandSpec
+
+#: E8 data bytes per block. The protocol text gives the block fields but no size [inferred: none is
+#: published; 200 keeps every E8 frame short].
+E8_BLOCK = 200
 
 
 def fn_datetime(value: Any) -> datetime | None:
@@ -54,9 +59,20 @@ class AtolFiscalCommands:
             "reserved": b"\x00\x00", "name": encode_atol(name)})
 
     def write_requisite_raw(self, tag: int, value: bytes, *, printed: bool = True) -> None:
-        """Запись реквизита (E8): a whole TLV in one block."""
+        """Запись реквизита (E8): one TLV, cut into blocks of :data:`E8_BLOCK` bytes when longer.
+
+        Blocks go out in order, numbered from 0, each naming the block count; block 0 starts with the
+        TLV header [single source for the continuation; the block size is inferred].
+        """
+        if len(value) > 0xFFFF:
+            raise InvalidParameter(f"tag {tag}: a TLV value holds at most 65535 bytes, got {len(value)}")
         data = tag.to_bytes(2, "little") + len(value).to_bytes(2, "little") + value
-        self.execute(f.WRITE_REQUISITE, {"flags": 1 if printed else 0, "blocks": 1, "block": 0, "data": data})
+        chunks = [data[i:i + E8_BLOCK] for i in range(0, len(data), E8_BLOCK)]
+        if len(chunks) > 255:
+            raise InvalidParameter(f"tag {tag}: {len(data)} bytes need more than 255 blocks of {E8_BLOCK}")
+        for number, chunk in enumerate(chunks):
+            self.execute(f.WRITE_REQUISITE, {"flags": 1 if printed else 0, "blocks": len(chunks), "block": number,
+                                             "data": chunk})
 
     def write_requisite(self, tag: int, value: Any, *, ffd: str = "1.05") -> None:
         """Запись реквизита (E8) encoded by the FFD tag table."""

@@ -180,3 +180,25 @@ def test_discounts_on_a_position_and_on_the_whole_receipt(kkt: Kkt, registration
     assert sum(amounts) == doc.get(1020) == receipt.total
     assert amounts[0] < 24000 and amounts[1] < 99900  # the receipt discount is spread over the positions
     kkt.close_shift()
+
+
+def test_long_requisites_travel_in_several_e8_blocks(kkt: Kkt, registration: Registration) -> None:
+    """A 256-character address (1009's FFD maximum) does not fit one E8 block: it is sent in several."""
+    from dataclasses import replace
+
+    from kkt_drivers.drivers.atol_fiscal import E8_BLOCK
+
+    address = ("г. Москва, ул. Тверская, д. 1, стр. 2, " * 8)[:256]
+    assert len(address.encode("cp866")) + 4 > E8_BLOCK
+    too_big = replace(registration, address=address, user_name=('ООО "Ромашка и партнёры" ' * 11)[:256])
+    with pytest.raises(DeviceError) as caught:  # FFD 1.05 caps the registration report at 658 bytes
+        kkt.register(too_big)
+    assert caught.value.code == 0xE8 and kkt.fn_status().last_document_number == 0
+    sent: list[bytes] = []
+    kkt.driver.session.hooks.append(lambda direction, data: sent.append(data) if direction == "tx" else None)
+    kkt.register(replace(registration, address=address))
+    assert decode_document(kkt.document(1).tlv).get(1009) == address
+    assert any(b"\xe8\x01\x02\x01" in frame for frame in sent)  # block 1 of 2 went out
+    kkt.open_shift()
+    result = kkt.sell(make_receipt())
+    assert decode_document(kkt.document(result.document.number).tlv).get(1009) == address

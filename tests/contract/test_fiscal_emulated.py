@@ -8,6 +8,7 @@ import pytest
 from fiscal_samples import make_receipt
 
 from kkt_drivers import DeviceError
+from kkt_drivers.ffd import decode_document
 from kkt_drivers.kkt import Kkt
 from kkt_drivers.types import Registration
 
@@ -139,3 +140,46 @@ def test_connection_dropped_after_opening_the_shift_is_settled_from_the_fn(kkt: 
     kkt.driver.session.execution_scale = 1.0
     assert opened.number == 2 and kkt.shift_state().open
     assert kkt.fn_status().last_document_number == 2
+
+
+def test_e8_blocks_out_of_order_are_refused_and_forget_the_partial_requisite(ready: Kkt) -> None:
+    """Block numbers must run 0..count-1 under one count; anything else is 13h and drops what came."""
+    from kkt_drivers.drivers.atol_types import AtolMode
+    from kkt_drivers.ffd.tlv import encode_tlv
+    from kkt_drivers.protocols.atol import fiscal_commands as f
+
+    d = ready.driver
+    if d.state_code().mode.mode is not AtolMode.REGISTRATION:
+        d.enter_mode(AtolMode.REGISTRATION, 1)
+    d.open_receipt(1)
+    tlv = encode_tlv(1008, "buyer@example.com")
+
+    def block(count: int, number: int, data: bytes) -> None:
+        d.execute(f.WRITE_REQUISITE, {"flags": 1, "blocks": count, "block": number, "data": data})
+
+    for count, number in ((2, 1), (0, 0), (2, 2)):  # no block 0 yet; no blocks at all; past the count
+        with pytest.raises(DeviceError) as caught:
+            block(count, number, tlv[5:])
+        assert caught.value.code == 0x13
+    block(3, 0, tlv[:5])
+    with pytest.raises(DeviceError) as caught:  # block 1 under another count: the partial requisite is dropped
+        block(2, 1, tlv[5:])
+    assert caught.value.code == 0x13
+    with pytest.raises(DeviceError):
+        block(3, 1, tlv[5:10])  # so its continuation is refused as well
+    block(2, 0, tlv[:5])
+    block(2, 1, tlv[5:])
+    d.cancel_receipt()
+    d.to_select_mode()
+    result = ready.sell(make_receipt())  # a later receipt is clean: the cancelled contact is not in it
+    assert decode_document(ready.document(result.document.number).tlv).get(1008) is None
+
+
+def test_a_requisite_value_over_65535_bytes_is_refused_before_sending(ready: Kkt) -> None:
+    from kkt_drivers.errors import InvalidParameter
+
+    sent: list[bytes] = []
+    ready.driver.session.hooks.append(lambda direction, data: sent.append(data) if direction == "tx" else None)
+    with pytest.raises(InvalidParameter):
+        ready.driver.write_requisite_raw(1084, bytes(0x10000))
+    assert sent == []

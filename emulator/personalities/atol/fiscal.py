@@ -42,7 +42,7 @@ from .codes import (
     E_UNDERPAID,
 )
 from .fn_errors import atol_code
-from .receipt import OpenReceipt
+from .receipt import OpenReceipt, RequisiteBlocks
 
 REGISTRATION_TAGS = {
     1048: "user_name", 1018: "inn", 1037: "rnm", 1009: "address", 1187: "place", 1062: "taxation",
@@ -71,6 +71,7 @@ class FiscalHandlers:
     registration_tags: dict[int, Any]
     drawer: int
     _tlv_queue: list[bytes]
+    _requisite_blocks: RequisiteBlocks | None
 
     def fiscal_handlers(self) -> dict[bytes, Any]:
         return {
@@ -244,14 +245,35 @@ class FiscalHandlers:
         self.state.receipt_sum = receipt.total
 
     def _write_requisite(self, req: Any) -> None:
-        if req.blocks != 1 or req.block != 0:
-            raise Refusal(E_FORMAT)  # one TLV per command in this emulator (inferred limit)
+        """E8: one TLV, whole in block 0 or cut into numbered blocks sent in order [inferred reassembly]."""
+        if req.blocks == 0 or req.block >= req.blocks:
+            self._requisite_blocks = None
+            raise Refusal(E_FORMAT)
+        if req.blocks > 1:
+            pending = self._requisite_blocks
+            if req.block == 0:
+                pending = self._requisite_blocks = RequisiteBlocks(req.blocks)
+            if pending is None or not pending.accepts(req.blocks, req.block):
+                self._requisite_blocks = None
+                raise Refusal(E_FORMAT)  # a block out of order, or one of another requisite
+            try:
+                pending.add(bytes(req.data))
+            except ValueError:
+                self._requisite_blocks = None
+                raise Refusal(E_FORMAT) from None
+            if not pending.complete:
+                return
+            self._requisite_blocks = None
+            data = bytes(pending.data)
+        else:
+            self._requisite_blocks = None
+            data = bytes(req.data)
         try:
-            tlvs = decode_tlv(req.data)
+            tlvs = decode_tlv(data)
         except Exception:
             raise Refusal(E_FORMAT) from None
         if self.receipt is not None:
-            self.receipt.add_tlv(req.data)
+            self.receipt.add_tlv(data)
         elif self.state.mode == 6:
             for tlv in tlvs:
                 self.registration_tags[tlv.tag] = tlv.value

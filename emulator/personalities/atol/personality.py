@@ -40,7 +40,7 @@ from .codes import (
 )
 from .fiscal import FiscalHandlers, Refusal
 from .profile import AtolProfile
-from .receipt import OpenReceipt
+from .receipt import OpenReceipt, RequisiteBlocks
 from .state import AtolState
 from .tables import ACCESS_PASSWORD, SettingsTables
 
@@ -82,6 +82,7 @@ class AtolPersonality(FiscalHandlers):
         self.registration_tags: dict[int, Any] = {}
         self.drawer = 0
         self._tlv_queue: list[bytes] = []
+        self._requisite_blocks: RequisiteBlocks | None = None
         self._handlers: dict[bytes, Handler] = {
             c.STATUS.code: self._status,
             c.STATE_CODE.code: self._state_code,
@@ -104,6 +105,7 @@ class AtolPersonality(FiscalHandlers):
         self.registration_tags = {}
         self.drawer = 0
         self._tlv_queue = []
+        self._requisite_blocks = None
         self._refresh_counters()
 
     # -- dispatch --------------------------------------------------------------------------

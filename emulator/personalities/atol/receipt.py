@@ -91,6 +91,34 @@ class OpenReceipt:
         return when, number, text
 
 
+@dataclass
+class RequisiteBlocks:
+    """An E8 requisite arriving in several blocks: numbered 0..count-1, in order, then decoded whole.
+
+    The protocol names the block count and number but no size limit [inferred: any block size is taken;
+    a requisite may not grow past one TLV's 16-bit length plus its header].
+    """
+
+    count: int
+    received: int = 0
+    data: bytearray = field(default_factory=bytearray)
+
+    LIMIT = 4 + 0xFFFF
+
+    def accepts(self, count: int, block: int) -> bool:
+        return count == self.count and block == self.received
+
+    def add(self, chunk: bytes) -> None:
+        if len(self.data) + len(chunk) > self.LIMIT:
+            raise ValueError("requisite larger than one TLV")
+        self.data += chunk
+        self.received += 1
+
+    @property
+    def complete(self) -> bool:
+        return self.received == self.count
+
+
 def _raw_of(data: bytes, tag: int) -> bytes:
     """The value bytes of the first TLV with ``tag`` in ``data`` (E8 carries one TLV per block)."""
     offset = 0
