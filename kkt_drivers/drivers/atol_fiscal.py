@@ -4,7 +4,7 @@ orchestrates them into whole operations)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidParameter
 from ..ffd.tlv import encode_tlv
@@ -26,8 +26,8 @@ def fn_datetime(value: Any) -> datetime | None:
 class AtolFiscalCommands:
     """Mixed into :class:`~kkt_drivers.drivers.atol.AtolDriver`."""
 
-    def execute(self, spec: CommandSpec, params: dict[str, Any] | None = None) -> Any:  # pragma: no cover
-        raise NotImplementedError  # abstract: provided by AtolDriver
+    if TYPE_CHECKING:  # provided by AtolDriver, which this class is mixed into
+        def execute(self, spec: CommandSpec, params: dict[str, Any] | None = None) -> Any: ...
 
     # -- shift -----------------------------------------------------------------------------
     def open_shift_command(self, text: str = "") -> None:
