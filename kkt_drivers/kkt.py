@@ -380,11 +380,12 @@ class Kkt:
         with self._mode(AtolMode.FN_ACCESS, self.sysadmin_password):
             self._write_registration(registration)
             self.driver.write_requisite_raw(1041, new_fn_number.encode("ascii"))
-            self.driver.register_command(1, 1)
+            result = self._fiscal_operation(lambda: self.driver.register_command(1, 1),
+                                            lambda before: self.driver.fn_status_raw().fn_number == new_fn_number)
         self.driver.to_select_mode()
         self.taxation = registration.taxation
         self.ffd = registration.ffd
-        return self.last_document()
+        return result
 
     def close_fn(self) -> DocumentInfo:
         """Закрытие фискального режима ФН."""

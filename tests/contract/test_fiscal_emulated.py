@@ -183,3 +183,41 @@ def test_a_requisite_value_over_65535_bytes_is_refused_before_sending(ready: Kkt
     with pytest.raises(InvalidParameter):
         ready.driver.write_requisite_raw(1084, bytes(0x10000))
     assert sent == []
+
+
+def test_lost_answers_on_every_fiscal_operation_never_make_a_second_document(
+        kkt: Kkt, kkt_emulator: Any, registration: Registration) -> None:
+    """Registration (A6), Z-report (5A), correction close (4A), ФН closing (A7) and replacement (A6 again):
+    each one's device runs it and hangs up (or loses the answer on a pty); the facade settles it from the ФН."""
+    from datetime import date
+
+    from kkt_drivers.types import (
+        CorrectionReceipt,
+        CorrectionType,
+        Payment,
+        PaymentType,
+        ReceiptType,
+        TaxationSystem,
+    )
+
+    def lossy(code: str, operation: Any) -> Any:
+        kkt_emulator.set_fault("disconnect_command", code)
+        kkt.driver.session.execution_scale = 0.05
+        try:
+            return operation()
+        finally:
+            kkt.driver.session.execution_scale = 1.0
+
+    assert lossy("a6", lambda: kkt.register(registration)).number == 1
+    kkt.open_shift()
+    correction = CorrectionReceipt(ReceiptType.SELL, CorrectionType.SELF, date(2026, 3, 2), "1", "сбой",
+                                   (Payment(PaymentType.CASH, 5000),), taxation=TaxationSystem.OSN)
+    assert lossy("4a", lambda: kkt.correction(correction)).document.number == 3
+    assert lossy("5a", kkt.close_shift).number == 4
+    kkt_emulator.personality.core.set_ofd(0.0)
+    kkt_emulator.personality.core.ofd_tick()
+    assert lossy("a7", kkt.close_fn).number == 5
+    assert kkt.fn_status().last_document_number == 5
+    replaced = lossy("a6", lambda: kkt.replace_fn("9999078900054321", registration))
+    assert replaced.number == 1 and kkt.fn_status().fn_number == "9999078900054321"
+    assert kkt.fn_status().last_document_number == 1
