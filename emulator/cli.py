@@ -1,10 +1,13 @@
-"""``kkt-emu``: run a virtual fiscal register on a pty and/or a TCP port.
+"""``kkt-emu``: run a virtual fiscal register (or another device) on a pty and/or a TCP port.
 
     kkt-emu serve --family atol --transport v2 --pty
     kkt-emu serve --family atol --transport v3 --tcp            # 127.0.0.1, any free port
     kkt-emu serve --family atol --transport v3 --tcp 0.0.0.0:5555 --pty --link /tmp/kkt
     kkt-emu models
     kkt-emu demo
+
+``--family`` takes any family of the emulator's family table; ``--transport`` one of that family's link
+variants (default: the family's own).
 
 ``serve`` prints exactly one JSON line when it is ready (with the pty path and/or the bound host
 and port, and device URLs for the driver), then serves until SIGINT or SIGTERM and exits 0.
@@ -27,7 +30,7 @@ from .attach.pty import PtyAttachment
 from .attach.tcp import TcpAttachment
 from .core.control import DeviceControl
 from .core.tape import Tape
-from .personalities import FAMILIES, GENERATIONS, create_device, models
+from .personalities import create_device, family_names, get_family, models
 
 DEFAULT_TCP = "127.0.0.1:0"
 
@@ -49,9 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kkt-emu", description="Software emulator of fiscal registers (ККТ).")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve a virtual device on a pty and/or TCP")
-    serve.add_argument("--family", choices=FAMILIES, default="atol")
-    serve.add_argument("--transport", choices=sorted({g for gs in GENERATIONS.values() for g in gs}), default="v3",
-                       help="ATOL transport generation (default v3)")
+    families = family_names()
+    serve.add_argument("--family", choices=families, default=_default_family(),
+                       help=f"device family (default {_default_family()})")
+    serve.add_argument("--transport", metavar="VARIANT",
+                       help="the family's link variant (ATOL: v2 or v3); default: the family's own")
     serve.add_argument("--model", help="model key (see `kkt-emu models`)")
     serve.add_argument("--pty", action="store_true", help="attach through a new pseudo-terminal")
     serve.add_argument("--link", metavar="PATH", help="with --pty: also create a symlink PATH to the pty")
@@ -62,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tape", metavar="FILE",
                        help="print the paper tape to FILE ('-' = standard error, to keep stdout for the ready line)")
     serve.add_argument("--tape-width", type=int, choices=(32, 48, 57), help="characters per tape line")
-    serve.add_argument("--ffd", choices=("1.05", "1.2"), default="1.05", help="FFD mode of the virtual ФН")
+    serve.add_argument("--ffd", choices=("1.05", "1.2"), help="FFD mode of the virtual ФН (default 1.05)")
     serve.add_argument("--control", nargs="?", const=DEFAULT_TCP, type=_host_port, metavar="HOST:PORT",
                        help="open a JSON-lines control port (clock, faults, OFD, reset, status); default loopback")
     control = sub.add_parser("control", help="steer a running emulator through its control port")
@@ -72,8 +77,36 @@ def build_parser() -> argparse.ArgumentParser:
     models_cmd = sub.add_parser("models", help="list the models the emulator presents")
     models_cmd.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="start an emulator on a pty, register it, sell a receipt, print the tape")
-    demo.add_argument("--transport", choices=("v2", "v3"), default="v2")
+    demo.add_argument("--family", choices=families, default=_default_family())
+    demo.add_argument("--transport", metavar="VARIANT", help="the family's link variant (default: its own)")
     return parser
+
+
+def _default_family() -> str:
+    from kkt_drivers.families import DEFAULT_DEVICE
+    from kkt_drivers.url import parse_device_url
+
+    return parse_device_url(DEFAULT_DEVICE).family
+
+
+def _variant(family: str, requested: str | None) -> str:
+    """The link variant to serve: the one asked for (checked), else the family's default."""
+    emulated = get_family(family)
+    if requested is None:
+        return emulated.default_variant
+    if requested not in emulated.variants:
+        raise ValueError(f"{family} has no transport {requested!r}; it has {', '.join(emulated.variants)}")
+    return requested
+
+
+def _device_url(family: str, connection: str, address: str, variant: str) -> str:
+    """The driver URL of a served device (``<family>[+tcp]://address?<variant options>``)."""
+    from kkt_drivers.families import get_family as driver_family
+
+    options = driver_family(family).variant_options(variant)
+    query = "&".join(f"{key}={value}" for key, value in options.items())
+    scheme = family if connection == "serial" else f"{family}+{connection}"
+    return f"{scheme}://{address}" + (f"?{query}" if query else "")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -86,30 +119,30 @@ def _serve(args: argparse.Namespace) -> int:
     elif args.tape:
         tape = Tape.to_file(Path(args.tape))
     try:
+        variant = _variant(args.family, args.transport)
         device = create_device(args.family, args.model, state_dir=args.state, tape=tape, tape_width=args.tape_width,
                                ffd=args.ffd)
     except ValueError as exc:
         print(f"kkt-emu serve: {exc}", file=sys.stderr)
         return 2
     loop = ServerLoop()
-    ready: dict[str, Any] = {"event": "ready", "family": args.family, "transport": args.transport,
+    ready: dict[str, Any] = {"event": "ready", "family": args.family, "transport": variant,
                              "model": args.model or "default", "urls": []}
     if args.state is not None:
         ready["state"] = str(args.state)
-    query = f"?transport={args.transport}"
     pty_att = tcp_att = None
     try:
         if args.pty:
-            pty_att = PtyAttachment(device, args.transport, loop=loop, link=args.link).start()
+            pty_att = PtyAttachment(device, variant, loop=loop, link=args.link).start()
             ready["pty"] = pty_att.path
             if args.link:
                 ready["link"] = args.link
-            ready["urls"].append(f"{args.family}://{pty_att.path}{query}")
+            ready["urls"].append(_device_url(args.family, "serial", pty_att.path, variant))
         if args.tcp is not None:
             host, port = args.tcp
-            tcp_att = TcpAttachment(device, args.transport, host=host, port=port, loop=loop).start()
+            tcp_att = TcpAttachment(device, variant, host=host, port=port, loop=loop).start()
             ready["tcp"] = {"host": tcp_att.host, "port": tcp_att.port}
-            ready["urls"].append(f"{args.family}+tcp://{tcp_att.host}:{tcp_att.port}{query}")
+            ready["urls"].append(_device_url(args.family, "tcp", f"{tcp_att.host}:{tcp_att.port}", variant))
     except OSError as exc:
         print(f"kkt-emu serve: {exc}", file=sys.stderr)
         loop.stop()
@@ -165,15 +198,20 @@ def _demo(args: argparse.Namespace) -> int:
         VatRate,
     )
 
+    try:
+        variant = _variant(args.family, args.transport)
+    except ValueError as exc:
+        print(f"kkt-emu demo: {exc}", file=sys.stderr)
+        return 2
     tape = Tape.to_stream(sys.stdout, width=48)
-    device = create_device("atol", tape=tape, tape_width=48)
-    attachment = PtyAttachment(device, args.transport).start()
-    url = f"atol://{attachment.path}?transport={args.transport}"
-    print(f"emulator (ATOL, transport {args.transport}) on {attachment.path}; driver connects to {url}\n")
+    device = create_device(args.family, tape=tape, tape_width=48)
+    attachment = PtyAttachment(device, variant).start()
+    url = _device_url(args.family, "serial", attachment.path, variant)
+    print(f"emulator ({args.family}, {variant}) on {attachment.path}; driver connects to {url}\n")
     try:
         with Kkt.open(url) as kkt:
-            info, status = kkt.driver.device_info(), kkt.status()
-            print(f"{info.name}, serial {status.serial_number}, time {status.datetime:%Y-%m-%d %H:%M:%S}\n")
+            status = kkt.status()
+            print(f"{status.model}, serial {status.serial_number}, time {status.datetime:%Y-%m-%d %H:%M:%S}\n")
             kkt.register(Registration(
                 user_name='ООО "Ромашка"', inn="7701234567", rnm="0000000001033619",
                 address="г. Москва, ул. Тверская, 1", place="Магазин №1", taxation=TaxationSystem.OSN,

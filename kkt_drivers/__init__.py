@@ -1,11 +1,12 @@
 """kkt_drivers: drivers for Russian fiscal cash registers (ККТ, 54-ФЗ).
 
->>> from kkt_drivers import connect
->>> with connect("emu://atol?transport=v3") as kkt:   # doctest: +SKIP
+>>> from kkt_drivers import Kkt
+>>> with Kkt.open("emu://atol?transport=v3") as kkt:   # doctest: +SKIP
 ...     print(kkt.status().serial_number)
 """
 
 from .connect import DEFAULT_DEVICE, connect
+from .device import DeviceDriver
 from .errors import (
     ConfigurationError,
     ConnectionLost,
@@ -15,28 +16,39 @@ from .errors import (
     InvalidParameter,
     KktError,
     NotExecuted,
+    NotSupported,
     PermissionDenied,
     ProtocolError,
     Timeout,
     TransportError,
+    UnknownOutcome,
 )
+from .kkt import Kkt
+from .register import FiscalRegister
 from .url import DeviceUrl, parse_device_url
+from .validation import InvalidReceipt
 
 __all__ = [
     "DEFAULT_DEVICE",
     "ConfigurationError",
     "ConnectionLost",
+    "DeviceDriver",
     "DeviceError",
     "DeviceNotFound",
     "DeviceUrl",
+    "FiscalRegister",
     "FrameError",
     "InvalidParameter",
+    "InvalidReceipt",
+    "Kkt",
     "KktError",
     "NotExecuted",
+    "NotSupported",
     "PermissionDenied",
     "ProtocolError",
     "Timeout",
     "TransportError",
+    "UnknownOutcome",
     "connect",
     "parse_device_url",
 ]

@@ -1,6 +1,6 @@
 """``kkt``: drive a fiscal register from the shell.
 
-    kkt status                                           # the in-process emulator (emu://atol)
+    kkt status                                           # the in-process emulator (the default device)
     kkt --device atol:///dev/pts/3?transport=v2 register registration.json
     kkt --device atol:///dev/pts/3?transport=v2 open-shift
     kkt --device atol:///dev/pts/3?transport=v2 sell receipt.json --json
@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .connect import DEFAULT_DEVICE
+from .connect import DEFAULT_DEVICE, default_device
 from .errors import DeviceError, KktError
 from .jsonio import correction_from_json, kopecks, receipt_from_json, registration_from_json, to_jsonable
 from .kkt import Kkt
@@ -36,11 +35,11 @@ def _load(path: str) -> Any:
 
 
 def _status(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
-    info, s = kkt.driver.device_info(), kkt.status()
-    text = (f"{info.name} (model {info.model}), serial {s.serial_number}\n"
-            f"time {s.datetime:%Y-%m-%d %H:%M:%S}, mode {s.mode.mode.name.lower()}, "
-            f"fiscalised {'yes' if s.fiscalised else 'no'}, shift {'open' if s.shift_open else 'closed'}")
-    return {"device": info, "status": s}, text
+    s = kkt.status()
+    text = (f"{s.model} ({s.family}), serial {s.serial_number}\n"
+            f"time {s.datetime:%Y-%m-%d %H:%M:%S}, fiscalised {'yes' if s.fiscalised else 'no'}, "
+            f"shift {'open' if s.shift_open else 'closed'}, receipt {'open' if s.receipt_open else 'closed'}")
+    return s, text
 
 
 def _document_text(label: str, doc: Any) -> str:
@@ -155,7 +154,7 @@ COMMANDS: dict[str, tuple[str, Callable[[Kkt, argparse.Namespace], tuple[Any, st
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kkt", description="Drive a fiscal register (ККТ).")
-    parser.add_argument("--device", default=os.environ.get("KKT_DEVICE", DEFAULT_DEVICE),
+    parser.add_argument("--device", default=default_device(),
                         help=f"device URL (default: $KKT_DEVICE or {DEFAULT_DEVICE})")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--cashier", default="Кассир", help="cashier name for documents")

@@ -1,39 +1,40 @@
-"""Open a device by URL: transport + link + session + family driver in one call."""
+"""Open a device by URL: transport + family driver (link and session inside) in one call."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .drivers.atol import AtolDriver
-from .errors import ConfigurationError
-from .protocols.atol.link_v2 import AtolV2Link
-from .protocols.atol.link_v3 import AtolV3Link
-from .session import Link, Session
+from .device import DeviceDriver
+from .families import DEFAULT_DEVICE
 from .trace import ByteHook, JsonlCapture
 from .transport import open_transport
-from .url import parse_device_url
+from .url import resolve_device_url
 
-DEFAULT_DEVICE = "emu://atol"
-
-
-def make_link(family: str, generation: str) -> Link:
-    if family == "atol":
-        return AtolV3Link() if generation == "v3" else AtolV2Link()
-    raise ConfigurationError(f"no link for family {family!r}")
+__all__ = ["DEFAULT_DEVICE", "connect", "default_device"]
 
 
-def connect(url: str = DEFAULT_DEVICE, *, hooks: Iterable[ByteHook] = (),
-            capture: str | Path | None = None) -> AtolDriver:
-    """Open the device named by ``url`` (see :mod:`kkt_drivers.url`) and return its driver.
+def default_device() -> str:
+    """The device URL to use when none is given: ``$KKT_DEVICE``, else the family table's default."""
+    return os.environ.get("KKT_DEVICE") or DEFAULT_DEVICE
 
-    ``capture`` appends a JSONL trace of every byte in both directions to that file.
+
+def connect(url: str | None = None, *, hooks: Iterable[ByteHook] = (),
+            capture: str | Path | None = None) -> DeviceDriver:
+    """Open the device named by ``url`` (see :mod:`kkt_drivers.url`; default :func:`default_device`).
+
+    Returns the family's driver: a :class:`~kkt_drivers.register.FiscalRegister` for a register, with the
+    family's own commands beside it. ``capture`` appends a JSONL trace of every byte in both directions to
+    that file.
     """
-    parsed = parse_device_url(url)
+    resolved = resolve_device_url(url or default_device())
     all_hooks = list(hooks)
     if capture is not None:
         all_hooks.append(JsonlCapture(capture))
-    transport = open_transport(parsed)
-    link = make_link(parsed.family, parsed.transport_generation)
-    session = Session(transport, link, hooks=all_hooks)
-    return AtolDriver(session, access_password=parsed.access_password)
+    transport = open_transport(resolved)
+    try:
+        return resolved.family.open(transport, resolved.family_options, hooks=all_hooks)
+    except BaseException:
+        transport.close()
+        raise

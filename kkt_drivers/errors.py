@@ -20,7 +20,7 @@ class TransportError(KktError):
     """The byte pipe failed (port missing, permission denied, socket closed)."""
 
 
-class ConnectionLost(TransportError):
+class ConnectionLost(TransportError, ConnectionError):
     """The peer went away while we were talking to it."""
 
 
@@ -32,7 +32,7 @@ class PermissionDenied(TransportError):
     """The operating system refused access to the port or USB device."""
 
 
-class Timeout(KktError):
+class Timeout(KktError, TimeoutError):
     """A deadline passed without the expected bytes.
 
     ``phase`` says which deadline: ``"inter-byte"``, ``"ack"`` or ``"execution"``.
@@ -63,6 +63,27 @@ class NotExecuted(KktError):
     """The device confirmed it never received the command (ATOL v3 task not found).
 
     It is safe to send the command again.
+    """
+
+
+class NotSupported(KktError, NotImplementedError):
+    """The device family has no such operation (a scale has no shift, a register no tare).
+
+    ``operation`` names it; the family's ``capabilities`` never list it. Nothing was sent.
+    """
+
+    def __init__(self, operation: str, family: str = "") -> None:
+        where = f"{family} devices" if family else "this device"
+        super().__init__(f"{where} cannot {operation.replace('_', ' ')} ({operation} is not supported)")
+        self.operation = operation
+        self.family = family
+
+
+class UnknownOutcome(KktError):
+    """The device could not tell whether a fiscal document was made; nothing was sent twice.
+
+    Settle it by reading the fiscal drive's last document (``Kkt.last_document()``) once the device
+    answers again, before repeating the operation.
     """
 
 

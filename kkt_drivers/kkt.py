@@ -9,25 +9,22 @@ second document.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
-from .connect import DEFAULT_DEVICE, connect
-from .drivers.atol import ADMIN_PASSWORD, SYSADMIN_PASSWORD, AtolDriver
-from .drivers.atol_fiscal import fn_datetime
-from .drivers.atol_types import AtolMode, AtolStatus
-from .errors import ConnectionLost, DeviceError, KktError, Timeout, TransportError
+from .connect import connect
+from .errors import ConfigurationError, ConnectionLost, DeviceError, KktError, Timeout, TransportError, UnknownOutcome
 from .ffd import decode_document
 from .ffd.enums import TaxationSystem
-from .protocols.atol import fiscal_commands as f
+from .ffd.tlv import encode_tlv
+from .register import FiscalRegister
 from .types import (
     Cashier,
     CorrectionReceipt,
+    DeviceStatus,
     DocumentInfo,
-    FnPhase,
     FnStatus,
-    Item,
     OfdStatus,
     Payment,
     PaymentType,
@@ -35,28 +32,32 @@ from .types import (
     ReceiptResult,
     ReceiptType,
     Registration,
+    RegistrationKind,
+    ServerKind,
     ShiftState,
 )
 from .validation import buyer_contact, validate_correction, validate_receipt
 
 #: VAT rate (1199 code) -> the correction's VAT-sum tag
 VAT_SUM_TAG = {1: 1102, 2: 1103, 5: 1104, 6: 1105, 3: 1106, 4: 1107}
-
-
-class UnknownOutcome(KktError):
-    """The device could not tell whether a fiscal document was made; nothing was sent twice."""
+#: the order payments go out in: cash last, so the closing payment gives change in cash
+_PAYMENT_ORDER = (PaymentType.ELECTRONIC, PaymentType.PREPAID, PaymentType.CREDIT, PaymentType.OTHER,
+                  PaymentType.CASH)
 
 
 class Kkt:
-    """A fiscal register (ККТ) behind one device URL."""
+    """A fiscal register (ККТ) of any family behind one device URL."""
 
-    def __init__(self, driver: AtolDriver, *, cashier: Cashier | None = None,
-                 admin_password: int = ADMIN_PASSWORD, sysadmin_password: int = SYSADMIN_PASSWORD,
+    def __init__(self, device: FiscalRegister, *, cashier: Cashier | None = None,
+                 admin_password: int | None = None, sysadmin_password: int | None = None,
                  taxation: TaxationSystem | None = None, ffd: str | None = None) -> None:
-        self.driver = driver
+        if not isinstance(device, FiscalRegister):
+            raise ConfigurationError(f"{getattr(device, 'family', type(device).__name__)} devices are not fiscal "
+                                     "registers: Kkt needs one")
+        self.device = device
         self.cashier = cashier or Cashier()
-        self.admin_password = admin_password
-        self.sysadmin_password = sysadmin_password
+        if admin_password is not None or sysadmin_password is not None:
+            device.set_operator_passwords(admin=admin_password, system_admin=sysadmin_password)
         #: registered taxation systems, when known (set by :meth:`register`), for validation
         self.taxation = taxation
         #: the FFD version the ФН is registered in ("1.05" or "1.2"), when known (set by :meth:`register`);
@@ -64,11 +65,30 @@ class Kkt:
         self.ffd = ffd
 
     @classmethod
-    def open(cls, url: str = DEFAULT_DEVICE, **kwargs: object) -> Kkt:
-        return cls(connect(url), **kwargs)  # type: ignore[arg-type]
+    def open(cls, url: str | None = None, **kwargs: object) -> Kkt:
+        """Connect to ``url`` (default ``$KKT_DEVICE``, else the built-in emulator) and wrap its driver."""
+        device = connect(url)
+        try:
+            return cls(device, **kwargs)  # type: ignore[arg-type]
+        except BaseException:
+            device.close()
+            raise
+
+    @property
+    def driver(self) -> FiscalRegister:
+        """The family driver under this facade, for the family's own commands."""
+        return self.device
+
+    @property
+    def family(self) -> str:
+        return self.device.family
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return self.device.capabilities
 
     def close(self) -> None:
-        self.driver.close()
+        self.device.close()
 
     def __enter__(self) -> Kkt:
         return self
@@ -76,58 +96,31 @@ class Kkt:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- modes -----------------------------------------------------------------------------
-    @contextmanager
-    def _mode(self, mode: AtolMode, password: int) -> Iterator[None]:
-        d = self.driver
-        current = d.state_code().mode
-        if current.mode is not mode:
-            if current.mode is not AtolMode.SELECT:
-                d.to_select_mode()
-            d.enter_mode(mode, password)
-        yield
+    def _value(self, tag: int, value: int | str) -> bytes:
+        """The TLV value of a requisite, encoded by the FFD tag table."""
+        return encode_tlv(tag, value, self.ffd if self.ffd in ("1.05", "1.2") else "1.05")[4:]
 
     # -- queries ---------------------------------------------------------------------------
-    def status(self) -> AtolStatus:
-        """Состояние ККТ."""
-        return self.driver.status()
+    def status(self) -> DeviceStatus:
+        """Состояние ККТ (``details`` holds the family's own status answer)."""
+        return self.device.device_status()
 
     def shift_state(self) -> ShiftState:
         """Состояние смены: открыта ли, номер, следующий чек, истекли ли 24 часа."""
-        fn = self.driver.fn_shift()
-        raw = self.driver.execute(f.READ_REGISTER, {"register": f.REGISTER_SHIFT_STATE, "p1": 0, "p2": 0}).value
-        reg = f.SHIFT_STATE_VALUE.parse(raw)
-        expires = None
-        if reg.open and reg.month:
-            expires = datetime(2000 + reg.year, reg.month, reg.day, reg.hour, reg.minute, reg.second)
-        now = self.driver.read_datetime()
-        return ShiftState(open=bool(fn.open), number=int(fn.shift),
-                          next_receipt_number=int(fn.receipt) + 1 if fn.open else 1,
-                          expired=bool(expires and now > expires), expires_at=expires)
+        return self.device.shift_state()
 
     def fn_status(self) -> FnStatus:
         """Статус ФН (фаза, предупреждения, номер, последний ФД) и срок его действия."""
-        s = self.driver.fn_status_raw()
-        v = self.driver.fn_validity()
-        valid = datetime(2000 + v.year, v.month, v.day).date() if v.month else None
-        return FnStatus(phase=FnPhase(s.phase) if s.phase in FnPhase._value2member_map_ else FnPhase.SETUP,
-                        shift_open=bool(s.shift_open), warnings=int(s.warnings),
-                        last_document_datetime=fn_datetime(s.datetime), fn_number=str(s.fn_number),
-                        last_document_number=int(s.last_document), valid_until=valid,
-                        registrations_left=int(v.left))
+        return self.device.fn_status()
 
     def ofd_status(self) -> OfdStatus:
         """Статус обмена с ОФД: очередь неотправленных документов."""
-        o = self.driver.fn_ofd()
-        return OfdStatus(unsent_count=int(o.unsent), first_unsent_number=int(o.first_number),
-                         first_unsent_datetime=fn_datetime(o.first_datetime), connected=bool(o.flags & 1))
+        return self.device.ofd_status()
 
     def document(self, number: int, *, with_tlv: bool = True) -> DocumentInfo:
         """Фискальный документ по номеру, with its TLV read back from the ФН."""
-        d = self.driver.fn_document(number)
-        tlv = self.driver.fn_document_tlv(number) if with_tlv else b""
-        return DocumentInfo(number=int(d.number), fiscal_sign=int(d.fiscal_sign),
-                            datetime=fn_datetime(d.datetime) or datetime.min, document_type=int(d.type), tlv=tlv)
+        info = self.device.document(number)
+        return replace(info, tlv=self.device.document_tlv(number)) if with_tlv else info
 
     def fn_ffd(self) -> str | None:
         """The FFD version of the registration ("1.05" or "1.2"), or None while the ФН is not registered.
@@ -138,19 +131,20 @@ class Kkt:
         """
         if self.ffd is None:
             try:
-                first = decode_document(self.driver.fn_document_tlv(1))
+                first = decode_document(self.device.document_tlv(1))
             except (DeviceError, ValueError):
                 return None  # no document yet, or one we cannot read: the device will judge
             self.ffd = {2: "1.05", 4: "1.2"}.get(first.get(1209))  # type: ignore[arg-type]
         return self.ffd
 
     def last_document(self) -> DocumentInfo:
-        return self.document(self.driver.fn_status_raw().last_document, with_tlv=False)
+        """The ФН's last fiscal document (settles an :class:`UnknownOutcome`)."""
+        return self.document(self.device.last_document_number(), with_tlv=False)
 
     # -- shift -----------------------------------------------------------------------------
     def _fiscal_operation(self, action: Callable[[], None], done: Callable[[int], bool]) -> DocumentInfo:
         """Run ``action``; if its answer is lost, ask the ФН whether it happened (``done(last number before)``)."""
-        before = int(self.driver.fn_status_raw().last_document)
+        before = self.device.last_document_number()
         try:
             action()
         except (Timeout, ConnectionLost) as err:
@@ -158,7 +152,7 @@ class Kkt:
                 raise
             if not self._settle(lambda: done(before)):
                 raise UnknownOutcome(f"the device did not confirm the operation: {err}") from err
-        return self.document(int(self.driver.fn_status_raw().last_document), with_tlv=False)
+        return self.last_document()
 
     def _settle(self, check: Callable[[], bool], tries: int = 5) -> bool:
         """Ask the device (reconnecting if the line dropped) until ``check`` can be answered."""
@@ -168,30 +162,24 @@ class Kkt:
             except (Timeout, ConnectionLost, TransportError):
                 time.sleep(0.2 * (attempt + 1))
                 try:
-                    self.driver.session.reconnect()
+                    self.device.reconnect()
                 except TransportError:
                     pass
         return False
 
     def open_shift(self) -> DocumentInfo:
         """Открыть смену."""
-        with self._mode(AtolMode.REGISTRATION, self.cashier.password):
-            return self._fiscal_operation(lambda: self.driver.open_shift_command(self.cashier.name),
-                                          lambda before: bool(self.driver.fn_shift().open))
+        return self._fiscal_operation(lambda: self.device.open_shift(self.cashier),
+                                      lambda before: self.device.shift_state().open)
 
     def close_shift(self) -> DocumentInfo:
         """Закрыть смену (Z-отчёт)."""
-        with self._mode(AtolMode.Z_REPORTS, self.admin_password):
-            result = self._fiscal_operation(self.driver.z_report_command,
-                                            lambda before: not self.driver.fn_shift().open)
-        self.driver.to_select_mode()
-        return result
+        return self._fiscal_operation(lambda: self.device.close_shift(self.cashier),
+                                      lambda before: not self.device.shift_state().open)
 
     def x_report(self) -> None:
         """X-отчёт (без гашения)."""
-        with self._mode(AtolMode.X_REPORTS, self.admin_password):
-            self.driver.x_report_command()
-        self.driver.to_select_mode()
+        self.device.x_report(self.cashier)
 
     # -- receipts --------------------------------------------------------------------------
     def sell(self, receipt: Receipt) -> ReceiptResult:
@@ -211,66 +199,49 @@ class Kkt:
         return self._receipt(ReceiptType.BUY_RETURN, receipt)
 
     def _receipt(self, kind: ReceiptType, receipt: Receipt) -> ReceiptResult:
-        taxation = validate_receipt(receipt, self.taxation)  # before any byte goes out
-        d = self.driver
+        taxation = validate_receipt(receipt, self.taxation, self.device.limits)  # before any byte goes out
+        d = self.device
 
         def body() -> None:
-            self._register_items(receipt.items)
+            for item in receipt.items:
+                d.add_position(item)
             if receipt.discount:
-                d.discount(receipt.discount)
+                d.receipt_discount(receipt.discount)
             if receipt.buyer is not None:
-                d.write_requisite(1008, buyer_contact(receipt.buyer))
+                d.add_requisite(1008, self._value(1008, buyer_contact(receipt.buyer)))
 
-        return self._document(f.RECEIPT_TYPE_BY_OPERATION[int(kind)], body, taxation, receipt.payments,
-                              receipt.total)
+        return self._document(kind, False, body, taxation, receipt.payments, receipt.total)
 
-    def _register_items(self, items: tuple[Item, ...]) -> None:
-        for item in items:
-            self.driver.register_position(
-                name=item.name, price=item.price, quantity_milli=int(item.quantity * 1000), amount=item.amount,
-                vat=int(item.vat), method=int(item.payment_method), subject=int(item.payment_subject),
-                discount=item.discount)
-
-    def _document(self, atol_type: int, body: Callable[[], None], taxation: TaxationSystem | None,
-                  payments: tuple[Payment, ...], total: int) -> ReceiptResult:
-        """Open a receipt of ``atol_type``, write ``body``, taxation, cashier and payments, then close it.
+    def _document(self, kind: ReceiptType, correction: bool, body: Callable[[], None],
+                  taxation: TaxationSystem | None, payments: tuple[Payment, ...], total: int) -> ReceiptResult:
+        """Open a receipt of ``kind``, write ``body`` and the payments, then close it.
 
         A device refusal while building cancels the receipt; the close is guarded against a lost answer.
         """
-        d = self.driver
-        with self._mode(AtolMode.REGISTRATION, self.cashier.password):
-            before = int(d.fn_status_raw().last_document)
-            d.open_receipt(atol_type)
-            try:
-                body()
-                if taxation is not None:
-                    d.write_requisite(1055, int(taxation))
-                self._write_cashier()
-                *first, last = _merge(payments)
-                for payment in first:
-                    d.pay(int(payment.type), payment.amount)
-            except DeviceError:
-                self._cancel_quietly()
-                raise
-            return self._close(before, last, total, sum(p.amount for p in payments))
-
-    def _write_cashier(self) -> None:
-        self.driver.write_requisite(1021, self.cashier.name)
-        if self.cashier.inn:
-            self.driver.write_requisite(1203, self.cashier.inn)
+        d = self.device
+        before = d.last_document_number()
+        try:
+            d.begin_receipt(kind, correction=correction, taxation=taxation, cashier=self.cashier)
+            body()
+            *first, last = _merge(payments)
+            for payment in first:
+                d.pay(payment)
+        except DeviceError:
+            self._cancel_quietly()
+            raise
+        return self._close(before, last, total, sum(p.amount for p in payments))
 
     def _cancel_quietly(self) -> None:
         try:
-            if self.driver.status().receipt_state:
-                self.driver.cancel_receipt()
+            if self.device.receipt_is_open():
+                self.device.cancel_receipt()
         except KktError:
             pass
 
     def _close(self, before: int, last: Payment, total: int, paid: int) -> ReceiptResult:
-        d = self.driver
         recovered = False
         try:
-            d.close_receipt_command(int(last.type), last.amount)
+            self.device.close_receipt(last)
         except DeviceError:
             self._cancel_quietly()
             raise
@@ -280,151 +251,114 @@ class Kkt:
                 raise
             recovered = True
             self._recover_close(before, last, err)
-        document = self.document(int(d.fn_status_raw().last_document), with_tlv=False)
-        return ReceiptResult(document=document, change=max(paid - total, 0), recovered=recovered)
+        return ReceiptResult(document=self.last_document(), change=max(paid - total, 0), recovered=recovered)
 
     def _recover_close(self, before: int, last: Payment, err: Exception) -> None:
         """The close command's answer was lost: find out whether the receipt became a document."""
-        d = self.driver
+        d = self.device
         for attempt in range(5):
             try:
                 if isinstance(err, ConnectionLost) or attempt:
-                    d.session.reconnect()
-                if int(d.fn_status_raw().last_document) > before and not d.status().receipt_state:
+                    d.reconnect()
+                if d.last_document_number() > before and not d.receipt_is_open():
                     return  # the document exists: never issue it again
-                if d.status().receipt_state:  # still open, so the close never ran: close it now
-                    d.close_receipt_command(int(last.type), last.amount)
+                if d.receipt_is_open():  # still open, so the close never ran: close it now
+                    d.close_receipt(last)
                     return
             except (Timeout, ConnectionLost, TransportError):
                 time.sleep(0.2 * (attempt + 1))
         raise UnknownOutcome(f"cannot tell whether the receipt was closed: {err}") from err
 
     def correction(self, correction: CorrectionReceipt) -> ReceiptResult:
-        """Чек коррекции: type, basis, then amounts by VAT rate (FFD 1.05) or the positions (FFD 1.2).
-
-        The receipt is opened with the correction type (92 type 7..10); in FFD 1.2 the positions are
-        registered with EA/EB as in a receipt [inferred sequence: the protocol text lists only the tags].
-        """
-        taxation = validate_correction(correction, self.taxation, self.fn_ffd())
-        d = self.driver
+        """Чек коррекции: type, basis, then amounts by VAT rate (FFD 1.05) or the positions (FFD 1.2)."""
+        ffd = self.fn_ffd()
+        taxation = validate_correction(correction, self.taxation, ffd, self.device.limits)
+        d = self.device
 
         def body() -> None:
-            d.write_requisite(1173, int(correction.correction_type))
-            d.write_requisite_raw(1174, encode_basis(correction, self.fn_ffd()))
-            self._register_items(correction.items)
+            d.add_requisite(1173, self._value(1173, int(correction.correction_type)))
+            d.add_requisite(1174, encode_basis(correction, ffd))
+            for item in correction.items:
+                d.add_position(item)
             for rate, amount in correction.vat_amounts:
-                d.write_requisite(VAT_SUM_TAG[int(rate)], amount)
+                d.add_requisite(VAT_SUM_TAG[int(rate)], self._value(VAT_SUM_TAG[int(rate)], amount))
             if correction.buyer is not None:
-                d.write_requisite(1008, buyer_contact(correction.buyer))
+                d.add_requisite(1008, self._value(1008, buyer_contact(correction.buyer)))
 
-        return self._document(f.CORRECTION_TYPE_BY_OPERATION[int(correction.type)], body, taxation,
-                              correction.payments, correction.total)
+        return self._document(correction.type, True, body, taxation, correction.payments, correction.total)
 
     # -- cash ------------------------------------------------------------------------------
     def cash_in(self, amount: int) -> None:
         """Внесение наличных."""
         if amount <= 0:
             raise ValueError("amount must be a positive number of kopecks")
-        with self._mode(AtolMode.REGISTRATION, self.cashier.password):
-            self.driver.cash_in_command(amount)
+        self.device.cash_in(amount, self.cashier)
 
     def cash_out(self, amount: int) -> None:
         """Выплата (изъятие) наличных."""
         if amount <= 0:
             raise ValueError("amount must be a positive number of kopecks")
-        with self._mode(AtolMode.REGISTRATION, self.cashier.password):
-            self.driver.cash_out_command(amount)
+        self.device.cash_out(amount, self.cashier)
 
     def cash_in_drawer(self) -> int:
-        return self.driver.cash_in_drawer()
+        """Наличность в денежном ящике, kopecks."""
+        return self.device.cash_in_drawer()
 
     # -- registration ----------------------------------------------------------------------
-    def _write_registration(self, reg: Registration) -> None:
-        d = self.driver
-        ffd_code = {"1.05": 2, "1.2": 4}[reg.ffd]
-        values: list[tuple[int, object]] = [
-            (1048, reg.user_name), (1018, reg.inn.ljust(12)), (1037, reg.rnm.ljust(20)), (1009, reg.address),
-            (1187, reg.place), (1062, int(reg.taxation)), (1017, reg.ofd_inn.ljust(12)), (1046, reg.ofd_name),
-            (1060, reg.fns_site), (1209, ffd_code), (1002, int(reg.autonomous)), (1109, int(reg.services)),
-            (1108, int(reg.internet)),
-        ]
-        if reg.sender_email:
-            values.append((1117, reg.sender_email))
-        for tag, value in values:
-            d.write_requisite(tag, value)
+    def _registration(self, registration: Registration, kind: RegistrationKind, done: Callable[[int], bool],
+                      reasons: int = 0, new_fn_number: str | None = None) -> DocumentInfo:
+        result = self._fiscal_operation(
+            lambda: self.device.register(registration, kind=kind, cashier=self.cashier, reasons=reasons,
+                                         new_fn_number=new_fn_number), done)
+        self.taxation = registration.taxation
+        self.ffd = registration.ffd
+        return result
 
     def register(self, registration: Registration) -> DocumentInfo:
         """Регистрация ККТ (фискализация ФН)."""
-        with self._mode(AtolMode.FN_ACCESS, self.sysadmin_password):
-            self._write_registration(registration)
-            result = self._fiscal_operation(lambda: self.driver.register_command(0),
-                                            lambda before: self.driver.fn_status_raw().last_document > before)
-        self.driver.to_select_mode()
-        self.taxation = registration.taxation
-        self.ffd = registration.ffd
-        return result
+        return self._registration(registration, RegistrationKind.REGISTER,
+                                  lambda before: self.device.last_document_number() > before)
 
     def reregister(self, registration: Registration, reasons: int) -> DocumentInfo:
         """Перерегистрация (изменение параметров регистрации) с кодом(ами) причины."""
-        with self._mode(AtolMode.FN_ACCESS, self.sysadmin_password):
-            self._write_registration(registration)
-            result = self._fiscal_operation(lambda: self.driver.register_command(2, reasons),
-                                            lambda before: self.driver.fn_status_raw().last_document > before)
-        self.driver.to_select_mode()
-        self.taxation = registration.taxation
-        self.ffd = registration.ffd
-        return result
+        return self._registration(registration, RegistrationKind.CHANGE,
+                                  lambda before: self.device.last_document_number() > before, reasons=reasons)
 
     def replace_fn(self, new_fn_number: str, registration: Registration) -> DocumentInfo:
         """Замена ФН: the old ФН must be closed; registers the new one (re-registration, reason 1)."""
-        with self._mode(AtolMode.FN_ACCESS, self.sysadmin_password):
-            self._write_registration(registration)
-            self.driver.write_requisite_raw(1041, new_fn_number.encode("ascii"))
-            result = self._fiscal_operation(lambda: self.driver.register_command(1, 1),
-                                            lambda before: self.driver.fn_status_raw().fn_number == new_fn_number)
-        self.driver.to_select_mode()
-        self.taxation = registration.taxation
-        self.ffd = registration.ffd
-        return result
+        return self._registration(registration, RegistrationKind.REPLACE_FN,
+                                  lambda before: self.device.fn_status().fn_number == new_fn_number,
+                                  new_fn_number=new_fn_number)
 
     def close_fn(self) -> DocumentInfo:
         """Закрытие фискального режима ФН."""
-        with self._mode(AtolMode.FN_ACCESS, self.sysadmin_password):
-            result = self._fiscal_operation(self.driver.close_fn_command,
-                                            lambda before: self.driver.fn_status_raw().last_document > before)
-        self.driver.to_select_mode()
-        return result
+        return self._fiscal_operation(lambda: self.device.close_fn(self.cashier),
+                                      lambda before: self.device.last_document_number() > before)
 
     # -- server settings -------------------------------------------------------------------
     def set_ofd_server(self, address: str, port: int) -> None:
-        """Адрес и порт сервера ОФД (таблица 19, поля 1 и 2)."""
-        with self._mode(AtolMode.PROGRAMMING, self.sysadmin_password):
-            self.driver.write_table(19, 1, 1, address.encode("ascii"))
-            self.driver.write_table(19, 1, 2, port.to_bytes(2, "big"))
-        self.driver.to_select_mode()
+        """Адрес и порт сервера ОФД."""
+        self.device.set_server(ServerKind.OFD, address, port)
 
     def set_cloud_server(self, address: str) -> None:
-        """Адрес сервера личного кабинета АТОЛ (таблица 19, поле 9)."""
-        with self._mode(AtolMode.PROGRAMMING, self.sysadmin_password):
-            self.driver.write_table(19, 1, 9, address.encode("ascii"))
-        self.driver.to_select_mode()
+        """Адрес облачного сервера производителя (ATOL: личный кабинет)."""
+        self.device.set_server(ServerKind.VENDOR_CLOUD, address)
 
     def server_settings(self) -> dict[str, str | int]:
-        with self._mode(AtolMode.PROGRAMMING, self.sysadmin_password):
-            address = self.driver.read_table(19, 1, 1).decode("ascii", "replace")
-            port = int.from_bytes(self.driver.read_table(19, 1, 2), "big")
-            cloud = self.driver.read_table(19, 1, 9).decode("ascii", "replace")
-        self.driver.to_select_mode()
-        return {"ofd_address": address, "ofd_port": port, "cloud_server": cloud}
+        """The servers the register is set to talk to: ``ofd_address``, ``ofd_port``, ``cloud_server``,
+        ``kkt_server_id`` — each present where the family has it."""
+        s = self.device.server_settings()
+        values = {"ofd_address": s.ofd_address, "ofd_port": s.ofd_port, "cloud_server": s.vendor_cloud,
+                  "kkt_server_id": s.kkt_server_id}
+        return {key: value for key, value in values.items() if value is not None}
 
 
 def _merge(payments: tuple[Payment, ...]) -> list[Payment]:
-    """One payment per type, cash last (so the close command gives change in cash)."""
+    """One payment per form, cash last (so the close command gives change in cash)."""
     totals: dict[PaymentType, int] = {}
     for p in payments:
         totals[p.type] = totals.get(p.type, 0) + p.amount
-    order = sorted(totals, key=lambda t: (t is PaymentType.CASH, int(t)))
-    return [Payment(t, totals[t]) for t in order]
+    return [Payment(t, totals[t]) for t in _PAYMENT_ORDER if t in totals]
 
 
 def encode_basis(correction: CorrectionReceipt, ffd: str | None = None) -> bytes:

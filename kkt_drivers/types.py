@@ -2,22 +2,27 @@
 
 Money is always an ``int`` in kopecks. Quantities are :class:`~decimal.Decimal` with at most three
 decimals. FFD code lists (VAT rate 1199, payment method 1214, payment subject 1212, taxation system
-1055/1062) are the enums of :mod:`kkt_drivers.ffd.enums`, re-exported here.
+1055/1062) are the enums of :mod:`kkt_drivers.ffd.enums`, re-exported here. Every type carries the
+meaning the FFD gives it; each device family maps it to its own wire numbering.
 """
 
 from __future__ import annotations
 
+import codecs
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from .ffd.enums import CorrectionType, PaymentMethod, PaymentSubject, TaxationSystem, VatRate
 
 __all__ = [
-    "Buyer", "Cashier", "CorrectionReceipt", "CorrectionType", "DocumentInfo", "FnPhase", "FnStatus", "Item",
-    "OfdStatus", "Payment", "PaymentMethod", "PaymentSubject", "PaymentType", "Receipt", "ReceiptResult",
-    "ReceiptType", "Registration", "ShiftState", "TaxationSystem", "VatRate",
+    "Buyer", "Cashier", "CorrectionReceipt", "CorrectionType", "DeviceLimits", "DeviceStatus", "DocumentInfo",
+    "FnPhase", "FnStatus", "Item", "OfdStatus", "Payment", "PaymentMethod", "PaymentSubject", "PaymentType",
+    "Receipt", "ReceiptResult", "ReceiptType", "Registration", "RegistrationKind", "ServerKind", "ServerSettings",
+    "ShiftState", "TaxationSystem", "VatRate",
 ]
 
 
@@ -31,13 +36,32 @@ class ReceiptType(enum.IntEnum):
 
 
 class PaymentType(enum.IntEnum):
-    """Форма расчёта; the values are ATOL's wire numbering (1-based)."""
+    """Форма расчёта as the FFD defines it: each value is the tag of the receipt's sum paid that way.
 
-    CASH = 1  # наличными (1031)
-    ELECTRONIC = 2  # безналичными (1081)
-    PREPAID = 3  # предварительная оплата, аванс (1215)
-    CREDIT = 4  # последующая оплата, кредит (1216)
-    OTHER = 5  # иная форма оплаты, встречное предоставление (1217)
+    A family maps these to its own wire numbering (ATOL's payment types 1–5, Shtrih's sums 1–16, …).
+    """
+
+    CASH = 1031  # наличными
+    ELECTRONIC = 1081  # безналичными
+    PREPAID = 1215  # предварительная оплата (зачёт аванса)
+    CREDIT = 1216  # последующая оплата (кредит)
+    OTHER = 1217  # иная форма оплаты (встречное предоставление)
+
+
+class RegistrationKind(enum.Enum):
+    """What a registration document does: the first registration, a change of it, or a new ФН."""
+
+    REGISTER = "register"  # отчёт о регистрации
+    CHANGE = "change"  # отчёт об изменении параметров регистрации
+    REPLACE_FN = "replace_fn"  # изменение параметров регистрации в связи с заменой ФН
+
+
+class ServerKind(enum.Enum):
+    """Servers a register talks to besides the device protocol."""
+
+    OFD = "ofd"  # оператор фискальных данных
+    VENDOR_CLOUD = "vendor_cloud"  # the vendor's cloud cabinet (ATOL's «личный кабинет»)
+    KKT_SERVER = "kkt_server"  # a goods/management server identified by an ID (Incotex «Сервер ККТ»)
 
 
 class FnPhase(enum.IntEnum):
@@ -51,11 +75,12 @@ class FnPhase(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Cashier:
-    """Кассир: name (1021), optional INN (1203) and the ATOL operator password (table 3 row)."""
+    """Кассир: name (1021), optional INN (1203), and the operator password on registers that log
+    operators in (``None``: the family's default cashier; ATOL and Shtrih number cashiers 1–28)."""
 
     name: str = "Кассир"
     inn: str | None = None
-    password: int = 1
+    password: int | None = None
 
 
 @dataclass(frozen=True)
@@ -199,3 +224,62 @@ class OfdStatus:
     first_unsent_datetime: datetime | None
     connected: bool = False
     extra: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    """What any register reports about itself, in one shape for every family.
+
+    ``details`` is the family's own status answer (ATOL: :class:`~kkt_drivers.drivers.atol.AtolStatus`),
+    for what only that family has.
+    """
+
+    family: str
+    model: str  # model name as the device reports it
+    serial_number: str  # заводской номер ККТ
+    datetime: datetime  # the register's clock
+    fiscalised: bool
+    shift_open: bool
+    receipt_open: bool
+    paper_present: bool = True
+    cover_open: bool = False
+    drawer_open: bool = False
+    firmware: str = ""
+    details: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The servers a register is set to talk to; ``None`` where the family has no such server."""
+
+    ofd_address: str | None = None
+    ofd_port: int | None = None
+    vendor_cloud: str | None = None
+    kkt_server_id: str | None = None
+
+
+
+@dataclass(frozen=True)
+class DeviceLimits:
+    """What a register can store, so that a receipt is refused before a byte is sent.
+
+    Each family gives its own (code page, field widths); the defaults are the FFD's own limits.
+    """
+
+    code_page: str = "cp866"
+    max_sum: int = 10**12 - 1  # kopecks, the widest sum field on the wire
+    max_quantity: Decimal = Decimal(99_999)
+    quantity_decimals: int = 3
+    max_items: int = 100
+    max_name: int = 128  # tag 1030
+    #: True when every character has a byte in the device's code page (families with a quirk override it)
+    encodable: Callable[[str], bool] | None = None
+
+    def can_encode(self, text: str) -> bool:
+        if self.encodable is not None:
+            return self.encodable(text)
+        try:
+            codecs.encode(text, self.code_page)
+        except UnicodeEncodeError:
+            return False
+        return True

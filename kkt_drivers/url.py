@@ -5,46 +5,55 @@
     <family>[+<connection>]://<address>[?<option>=<value>&...]
     emu[+pty|+tcp]://<family>[?<option>=<value>&...]
 
-``family``      ``atol`` (more families follow).
+``family``      a name from the family table (:mod:`kkt_drivers.families`; ``kkt-emu models`` lists
+                the emulated ones).
 ``connection``  how the bytes travel; default ``serial``:
 
-    ``serial``   a local port, ``atol:///dev/ttyUSB0``, ``atol://COM3`` (pyserial)
-    ``socket``   pyserial's raw TCP client, ``atol+socket://10.0.0.5:5555``
-    ``rfc2217``  a remote serial port server, ``atol+rfc2217://lab:4000``
-    ``spy``      pyserial's spy wrapper around a local port, ``atol+spy:///dev/ttyUSB0``
-    ``tcp``      a network KKT, native socket with TCP_NODELAY, ``atol+tcp://10.0.0.5:5555``
-    ``usb``      a vendor-class USB device by VID:PID, ``atol+usb://2912:0005``
+    ``serial``   a local port, ``<family>:///dev/ttyUSB0``, ``<family>://COM3`` (pyserial)
+    ``socket``   pyserial's raw TCP client, ``<family>+socket://10.0.0.5:5555``
+    ``rfc2217``  a remote serial port server, ``<family>+rfc2217://lab:4000``
+    ``spy``      pyserial's spy wrapper around a local port, ``<family>+spy:///dev/ttyUSB0``
+    ``tcp``      a network device, native socket with TCP_NODELAY, ``<family>+tcp://10.0.0.5:5555``
+    ``usb``      a vendor-class USB device by VID:PID, ``<family>+usb://2912:0005``
 
-``emu://atol`` starts an in-process emulator; ``emu+pty://atol`` and ``emu+tcp://atol`` start
-one in a background thread, attached through a pty or a 127.0.0.1 TCP port, and connect to it.
+``emu://<family>`` starts an in-process emulator; ``emu+pty://`` and ``emu+tcp://`` start one in a
+background thread, attached through a pty or a 127.0.0.1 TCP port, and connect to it.
 
-Options (all optional):
-
-    ``transport``  ATOL transport generation, ``v2`` or ``v3`` (default ``v3``)
-    ``baudrate``   serial speed (default 115200)
-    ``password``   access password, four digits (default ``0000``)
-    ``timeout``    seconds for pyserial's port open and reads (default 0.05)
-
-Emulator URLs also take ``model``, ``name`` (share one device in a process), ``state`` (a directory
-for a durable device) and ``ffd`` (``1.05`` or ``1.2``). Any other option is refused, so a typo never
-goes unnoticed.
+Options belong to an owner, and each owner takes only its own: the connection (``baudrate`` and
+``timeout`` on serial-like connections), the family (for ATOL ``transport`` and ``password``), and on
+``emu`` URLs the emulator (``model``, ``name``, ``state``, ``ffd``). An option nobody owns is refused
+with a message that names whose option it is, so a typo or a misplaced option never goes unnoticed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .errors import ConfigurationError
+from .families import Family, FamilyOptions, family_names, get_family
 
-FAMILIES = frozenset({"atol"})
-CONNECTIONS = frozenset({"serial", "socket", "rfc2217", "spy", "tcp", "usb"})
+#: options each connection owns (pyserial's port settings on the serial-like ones)
+CONNECTION_OPTIONS: dict[str, frozenset[str]] = {
+    "serial": frozenset({"baudrate", "timeout"}),
+    "socket": frozenset({"baudrate", "timeout"}),
+    "rfc2217": frozenset({"baudrate", "timeout"}),
+    "spy": frozenset({"baudrate", "timeout"}),
+    "tcp": frozenset(),
+    "usb": frozenset(),
+}
+CONNECTIONS = frozenset(CONNECTION_OPTIONS)
 EMULATOR_CONNECTIONS = frozenset({"emu", "emu+pty", "emu+tcp"})
+#: where emulator attachments (``emu``, ``emu+pty``, ``emu+tcp``) are found, so kkt_drivers never imports them
+ATTACHMENT_GROUP = "kkt_drivers.transports"
 
 
 @dataclass(frozen=True)
 class DeviceUrl:
-    """A parsed device URL."""
+    """A parsed device URL: family, connection, address and the raw options."""
 
     family: str
     connection: str
@@ -58,20 +67,6 @@ class DeviceUrl:
     def option(self, name: str, default: str) -> str:
         return self.options.get(name, default)
 
-    @property
-    def transport_generation(self) -> str:
-        gen = self.options.get("transport", "v3")
-        if gen not in ("v2", "v3"):
-            raise ConfigurationError(f"transport must be v2 or v3, not {gen!r}")
-        return gen
-
-    @property
-    def access_password(self) -> int:
-        raw = self.options.get("password", "0000")
-        if not (raw.isdigit() and len(raw) <= 4):
-            raise ConfigurationError(f"password must be up to four digits, not {raw!r}")
-        return int(raw)
-
     def __str__(self) -> str:
         scheme = self.connection if self.is_emulator else (
             self.family if self.connection == "serial" else f"{self.family}+{self.connection}")
@@ -79,9 +74,27 @@ class DeviceUrl:
         return f"{scheme}://{self.address}" + (f"?{query}" if query else "")
 
 
+@dataclass(frozen=True)
+class ResolvedUrl:
+    """A device URL with every option handed to its owner and checked by it."""
+
+    url: DeviceUrl
+    family: Family
+    family_options: FamilyOptions
+    connection_options: dict[str, str]
+    emulator_options: dict[str, str]
+
+    @property
+    def variant(self) -> str:
+        return self.family_options.variant
+
+
 def parse_device_url(url: str) -> DeviceUrl:
-    """Parse a device URL; raises :class:`ConfigurationError` with the reason when it is wrong."""
-    if "://" not in url:
+    """Parse a device URL's grammar; raises :class:`ConfigurationError` with the reason when it is wrong.
+
+    Options are checked by their owners in :func:`resolve_device_url`.
+    """
+    if not isinstance(url, str) or "://" not in url:
         raise ConfigurationError(f"not a device URL (expected <family>[+<connection>]://...): {url!r}")
     scheme, rest = url.split("://", 1)
     scheme = scheme.lower()
@@ -91,21 +104,84 @@ def parse_device_url(url: str) -> DeviceUrl:
         options = dict(parse_qsl(split.query, keep_blank_values=True, strict_parsing=bool(split.query)))
     except ValueError as exc:
         raise ConfigurationError(f"bad query in {url!r}: {exc}") from exc
+    known = family_names()
     if scheme in EMULATOR_CONNECTIONS:
-        family = address.strip("/") or "atol"
-        if family not in FAMILIES:
-            raise ConfigurationError(f"the emulator has no family {family!r}; known: {sorted(FAMILIES)}")
-        result = DeviceUrl(family, scheme, family, options)
+        family = address.strip("/")
+        if not family:
+            raise ConfigurationError(f"name the emulated family in {url!r}, e.g. {scheme}://{known[0]}")
+        if family not in known:
+            raise ConfigurationError(f"the emulator has no family {family!r}; known: {', '.join(known)}")
+        return DeviceUrl(family, scheme, family, options)
+    family, _, connection = scheme.partition("+")
+    connection = connection or "serial"
+    if family not in known:
+        raise ConfigurationError(f"unknown device family {family!r}; known: {', '.join(known)}")
+    if connection not in CONNECTIONS:
+        raise ConfigurationError(f"unknown connection {connection!r}; known: {', '.join(sorted(CONNECTIONS))}")
+    if not address:
+        raise ConfigurationError(f"no address in {url!r}")
+    return DeviceUrl(family, connection, address, options)
+
+
+def emulator_attachment(connection: str) -> Any:
+    """The installed emulator attachment for ``emu``/``emu+pty``/``emu+tcp`` (kkt_emu's entry points)."""
+    for ep in entry_points(group=ATTACHMENT_GROUP):
+        if ep.name == connection:
+            return ep.load()
+    raise ConfigurationError(f"{connection}:// needs the emulator (package kkt_emu) installed")
+
+
+def _owner_of(option: str, url: DeviceUrl) -> str:
+    """Whose option ``option`` is, for the message that refuses it on ``url``."""
+    owners = [f"the {name} family" for name in family_names()
+              if name != url.family and option in _family_options_quietly(name)]
+    connections = [name for name, keys in CONNECTION_OPTIONS.items() if option in keys]
+    if connections:
+        owners.append(f"{', '.join(connections)} connections")
+    if option in _emulator_options_quietly():
+        owners.append("the emulator (emu:// URLs)")
+    return ", ".join(owners)
+
+
+def _family_options_quietly(name: str) -> Mapping[str, str]:
+    try:
+        return get_family(name).options
+    except Exception:  # an installed family that fails to load must not hide the real error
+        return {}
+
+
+def _emulator_options_quietly() -> frozenset[str]:
+    try:
+        return frozenset(emulator_attachment("emu").options)
+    except Exception:
+        return frozenset()
+
+
+def resolve_device_url(url: str | DeviceUrl) -> ResolvedUrl:
+    """Parse ``url`` and give each option to its owner: connection, family, emulator.
+
+    An option left over is refused, naming whose option it is ("``transport`` is an option of the atol
+    family, not of mercury").
+    """
+    parsed = url if isinstance(url, DeviceUrl) else parse_device_url(url)
+    family = get_family(parsed.family)
+    left = dict(parsed.options)
+    family_own = {key: left.pop(key) for key in list(left) if key in family.options}
+    family_options = family.parse_options(family_own)
+    connection_options: dict[str, str] = {}
+    emulator_options: dict[str, str] = {}
+    if parsed.is_emulator:
+        emulator_keys = frozenset(emulator_attachment(parsed.connection).options)
+        emulator_options = {key: left.pop(key) for key in list(left) if key in emulator_keys}
+        owner_name = f"{parsed.connection}://{parsed.family}"
+        takes = sorted({*family.options, *emulator_keys})
     else:
-        family, _, connection = scheme.partition("+")
-        connection = connection or "serial"
-        if family not in FAMILIES:
-            raise ConfigurationError(f"unknown device family {family!r}; known: {sorted(FAMILIES)}")
-        if connection not in CONNECTIONS:
-            raise ConfigurationError(f"unknown connection {connection!r}; known: {sorted(CONNECTIONS)}")
-        if not address:
-            raise ConfigurationError(f"no address in {url!r}")
-        result = DeviceUrl(family, connection, address, options)
-    result.transport_generation  # noqa: B018 - validate early
-    result.access_password  # noqa: B018
-    return result
+        connection_keys = CONNECTION_OPTIONS[parsed.connection]
+        connection_options = {key: left.pop(key) for key in list(left) if key in connection_keys}
+        owner_name = f"{parsed.family}+{parsed.connection}://"
+        takes = sorted({*family.options, *connection_keys})
+    for key in sorted(left):
+        owner = _owner_of(key, parsed)
+        what = f"an option of {owner}, not of {owner_name} URLs" if owner else f"not an option of {owner_name} URLs"
+        raise ConfigurationError(f"{key!r} is {what}; they take: {', '.join(takes) or 'no options'}")
+    return ResolvedUrl(parsed, family, family_options, connection_options, emulator_options)

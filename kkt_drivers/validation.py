@@ -10,13 +10,11 @@ import re
 from decimal import Decimal
 
 from .errors import KktError
-from .protocols.common.text import encodable_atol
-from .types import Buyer, CorrectionReceipt, Item, PaymentType, Receipt, TaxationSystem
+from .types import Buyer, CorrectionReceipt, DeviceLimits, Item, PaymentType, Receipt, TaxationSystem
 
-MAX_ITEMS = 100  # inferred: a conservative bound below the ФН's per-receipt TLV size
-MAX_NAME = 128  # tag 1030
+#: the FFD's own limits, for a device that states none
+DEFAULT_LIMITS = DeviceLimits()
 MAX_CONTACT = 64  # tag 1008
-MAX_SUM = 10**12 - 1  # 7-byte BCD on the wire, far above any real receipt
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?\d{10,15}$")
 
@@ -52,35 +50,39 @@ def buyer_contact(buyer: Buyer) -> str:
     return normalise_phone(buyer.phone or "")
 
 
-def _check_item(index: int, item: Item) -> None:
+def _check_item(index: int, item: Item, limits: DeviceLimits) -> None:
     where = f"items[{index}]"
     if not item.name.strip():
         raise InvalidReceipt(f"{where}.name", "empty")
-    if len(item.name) > MAX_NAME:
-        raise InvalidReceipt(f"{where}.name", f"longer than {MAX_NAME} characters")
-    if not encodable_atol(item.name):
-        raise InvalidReceipt(f"{where}.name", "has characters outside the device code page (CP866)")
-    if not isinstance(item.price, int) or item.price < 0 or item.price > MAX_SUM:
-        raise InvalidReceipt(f"{where}.price", f"must be whole kopecks in 0..{MAX_SUM}, got {item.price!r}")
+    if len(item.name) > limits.max_name:
+        raise InvalidReceipt(f"{where}.name", f"longer than {limits.max_name} characters")
+    if not limits.can_encode(item.name):
+        raise InvalidReceipt(f"{where}.name",
+                             f"has characters outside the device code page ({limits.code_page.upper()})")
+    if not isinstance(item.price, int) or item.price < 0 or item.price > limits.max_sum:
+        raise InvalidReceipt(f"{where}.price", f"must be whole kopecks in 0..{limits.max_sum}, got {item.price!r}")
     quantity = Decimal(item.quantity)
-    if quantity <= 0 or quantity.as_tuple().exponent < -3 or quantity > 99_999:  # type: ignore[operator]
-        raise InvalidReceipt(f"{where}.quantity", f"must be positive with at most 3 decimals, got {item.quantity}")
+    places = limits.quantity_decimals
+    if quantity <= 0 or quantity.as_tuple().exponent < -places or quantity > limits.max_quantity:  # type: ignore[operator]
+        raise InvalidReceipt(f"{where}.quantity",
+                             f"must be positive with at most {places} decimals, got {item.quantity}")
     if item.discount < 0 or item.amount < 0:
         raise InvalidReceipt(f"{where}.discount", "discount is negative or exceeds the position amount")
 
 
-def validate_receipt(receipt: Receipt, registered: TaxationSystem | None = None) -> TaxationSystem | None:
+def validate_receipt(receipt: Receipt, registered: TaxationSystem | None = None,
+                     limits: DeviceLimits = DEFAULT_LIMITS) -> TaxationSystem | None:
     """Raise :class:`InvalidReceipt` for anything the device would refuse; return the taxation system."""
     if not receipt.items:
         raise InvalidReceipt("items", "a receipt needs at least one position")
-    if len(receipt.items) > MAX_ITEMS:
-        raise InvalidReceipt("items", f"more than {MAX_ITEMS} positions")
+    if len(receipt.items) > limits.max_items:
+        raise InvalidReceipt("items", f"more than {limits.max_items} positions")
     for index, item in enumerate(receipt.items):
-        _check_item(index, item)
+        _check_item(index, item, limits)
     if receipt.discount < 0 or receipt.total < 0:
         raise InvalidReceipt("discount", "negative, or larger than the sum of the positions")
     total = receipt.total
-    if total > MAX_SUM:
+    if total > limits.max_sum:
         raise InvalidReceipt("items", "receipt total too large")
     _check_payments(receipt.payments, total)
     if receipt.buyer is not None:
@@ -120,16 +122,16 @@ def _check_taxation(taxation: TaxationSystem | None, registered: TaxationSystem 
 
 
 def validate_correction(correction: CorrectionReceipt, registered: TaxationSystem | None = None,
-                        ffd: str | None = None) -> TaxationSystem | None:
+                        ffd: str | None = None, limits: DeviceLimits = DEFAULT_LIMITS) -> TaxationSystem | None:
     """As :func:`validate_receipt`, for a correction; ``ffd`` (when known) decides amounts or positions."""
     if correction.items:
         if ffd == "1.05":
             raise InvalidReceipt("items", "an FFD 1.05 correction carries amounts only, no positions")
-        if len(correction.items) > MAX_ITEMS:
-            raise InvalidReceipt("items", f"more than {MAX_ITEMS} positions")
+        if len(correction.items) > limits.max_items:
+            raise InvalidReceipt("items", f"more than {limits.max_items} positions")
         for index, item in enumerate(correction.items):
-            _check_item(index, item)
-        if correction.total > MAX_SUM:
+            _check_item(index, item, limits)
+        if correction.total > limits.max_sum:
             raise InvalidReceipt("items", "correction total too large")
         _check_payments(correction.payments, correction.total)
     else:
@@ -142,7 +144,7 @@ def validate_correction(correction: CorrectionReceipt, registered: TaxationSyste
                 raise InvalidReceipt(f"payments[{index}].amount", "must be a positive number of kopecks")
     if not correction.basis_number.strip() or len(correction.basis_number) > 32:
         raise InvalidReceipt("basis_number", "required, at most 32 characters")
-    if len(correction.description) > 256 or not encodable_atol(correction.description):
+    if len(correction.description) > 256 or not limits.can_encode(correction.description):
         raise InvalidReceipt("description", "at most 256 characters of the device code page")
     if correction.buyer is not None:
         buyer_contact(correction.buyer)

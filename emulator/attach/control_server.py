@@ -43,7 +43,7 @@ def _handle(control: DeviceControl, request: Any) -> dict[str, Any]:
             raise ValueError("a fault value is a number, a boolean or a hex command code")
         control.set_fault(str(request.get("name")), value)
         return {}
-    core = getattr(control.personality, "core", None)
+    core = control.device.fiscal
     if core is None:
         raise ValueError(f"{op} needs a device with a fiscal drive")
     if op == "set_ofd":

@@ -1,4 +1,4 @@
-"""The in-process attachment: ``emu://atol`` — a virtual device inside the caller's process.
+"""The in-process attachment: ``emu://<family>`` — a virtual device inside the caller's process.
 
 No threads and no OS resources: a write runs the device at once and its answer waits in a buffer
 for the next read. Link deadlines of the device side are honoured during reads.
@@ -12,53 +12,53 @@ from pathlib import Path
 
 from kkt_drivers.errors import ConfigurationError, ConnectionLost, TransportError
 from kkt_drivers.transport.base import Transport
-from kkt_drivers.url import DeviceUrl
+from kkt_drivers.url import ResolvedUrl
 
 from ..core.connection import DeviceConnection
 from ..core.control import DeviceControl
 from ..core.device import VirtualDevice
 from ..personalities import connect_to, create_device
 
-_KNOWN_OPTIONS = {"transport", "password", "model", "name", "state", "ffd"}
 _NAMED: dict[str, VirtualDevice] = {}
 _NAMED_LOCK = threading.Lock()
 
 
-def device_for_url(url: DeviceUrl) -> VirtualDevice:
+def device_for_url(resolved: ResolvedUrl) -> VirtualDevice:
     """Create the device an emulator URL describes.
 
     ``name=`` shares one device within this process; ``state=DIR`` keeps its ФН archive, settings and
     clock in that directory (a path the user chose, never one received from a device).
     """
-    unknown = set(url.options) - _KNOWN_OPTIONS
-    if unknown:
-        raise ConfigurationError(f"unknown emulator option(s) {sorted(unknown)} in {url}")
-    model = url.options.get("model")
-    name = url.options.get("name")
-    state = url.options.get("state")
+    options = resolved.emulator_options
+    family = resolved.url.family
+    model = options.get("model")
+    name = options.get("name")
+    state = options.get("state")
     state_dir = Path(state) if state else None
-    ffd = url.options.get("ffd", "1.05")
+    ffd = options.get("ffd")
+    if ffd is not None and ffd not in ("1.05", "1.2"):
+        raise ConfigurationError(f"ffd must be 1.05 or 1.2, not {ffd!r}")
     try:
         if not name:
-            return create_device(url.family, model, state_dir=state_dir, ffd=ffd)
+            return create_device(family, model, state_dir=state_dir, ffd=ffd)
         with _NAMED_LOCK:
             if name not in _NAMED:
-                _NAMED[name] = create_device(url.family, model, name=name, state_dir=state_dir, ffd=ffd)
+                _NAMED[name] = create_device(family, model, name=name, state_dir=state_dir, ffd=ffd)
             return _NAMED[name]
     except ValueError as exc:
         raise ConfigurationError(str(exc)) from exc
 
 
 class InProcessTransport(Transport):
-    def __init__(self, device: VirtualDevice, generation: str) -> None:
+    def __init__(self, device: VirtualDevice, variant: str) -> None:
         self.device = device
-        self.generation = generation
-        self.address = f"emu://{device.family}?transport={generation}"
+        self.variant = variant
+        self.address = f"emu://{device.family} ({variant})"
         self.control = DeviceControl(device)
         self._conn: DeviceConnection | None = None
 
     def open(self) -> None:
-        self._conn = connect_to(self.device, self.generation)
+        self._conn = connect_to(self.device, self.variant)
 
     def close(self) -> None:
         self._conn = None
@@ -96,6 +96,6 @@ class InProcessTransport(Transport):
             time.sleep(max(wake - now, 0.0))
 
 
-def open_inprocess(url: DeviceUrl) -> InProcessTransport:
-    """Entry point for ``emu://<family>?transport=v2|v3&model=…&name=…``."""
-    return InProcessTransport(device_for_url(url), url.transport_generation)
+def open_inprocess(resolved: ResolvedUrl) -> InProcessTransport:
+    """Entry point for ``emu://<family>?<family options>&model=…&name=…&state=…``."""
+    return InProcessTransport(device_for_url(resolved), resolved.variant)

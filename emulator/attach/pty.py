@@ -13,7 +13,7 @@ import tty
 from typing import Any
 
 from kkt_drivers.transport.serial import SerialTransport
-from kkt_drivers.url import DeviceUrl
+from kkt_drivers.url import ResolvedUrl
 
 from ..core.control import DeviceControl
 from ..core.device import VirtualDevice
@@ -22,10 +22,10 @@ from .loop import Endpoint, ServerLoop
 
 
 class PtyAttachment:
-    def __init__(self, device: VirtualDevice, generation: str, *, loop: ServerLoop | None = None,
+    def __init__(self, device: VirtualDevice, variant: str, *, loop: ServerLoop | None = None,
                  link: str | None = None) -> None:
         self.device = device
-        self.generation = generation
+        self.variant = variant
         self.loop = loop
         self._own_loop = loop is None
         self.link_path = link
@@ -46,7 +46,7 @@ class PtyAttachment:
         if self.loop is None:
             self.loop = ServerLoop()
             self.loop.start("kkt-emu-pty")
-        self.loop.add_endpoint(Endpoint(master, connect_to(self.device, self.generation), keep_open=True))
+        self.loop.add_endpoint(Endpoint(master, connect_to(self.device, self.variant), keep_open=True))
         return self
 
     def stop(self) -> None:
@@ -80,10 +80,10 @@ class PtyClientTransport(SerialTransport):
         self.attachment.stop()
 
 
-def open_pty(url: DeviceUrl) -> PtyClientTransport:
-    """Entry point for ``emu+pty://<family>?transport=v2|v3&model=…``."""
+def open_pty(resolved: ResolvedUrl) -> PtyClientTransport:
+    """Entry point for ``emu+pty://<family>?…``."""
     from .inprocess import device_for_url
 
-    device = device_for_url(url)
-    attachment = PtyAttachment(device, url.transport_generation).start()
+    device = device_for_url(resolved)
+    attachment = PtyAttachment(device, resolved.variant).start()
     return PtyClientTransport(attachment)

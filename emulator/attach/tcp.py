@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 from kkt_drivers.transport.tcp import TcpTransport
-from kkt_drivers.url import DeviceUrl
+from kkt_drivers.url import ResolvedUrl
 
 from ..core.control import DeviceControl
 from ..core.device import VirtualDevice
@@ -14,10 +14,10 @@ from .loop import Endpoint, ServerLoop
 
 
 class TcpAttachment:
-    def __init__(self, device: VirtualDevice, generation: str, *, host: str = "127.0.0.1", port: int = 0,
+    def __init__(self, device: VirtualDevice, variant: str, *, host: str = "127.0.0.1", port: int = 0,
                  loop: ServerLoop | None = None) -> None:
         self.device = device
-        self.generation = generation
+        self.variant = variant
         self.host, self.port = host, port
         self.loop = loop
         self._own_loop = loop is None
@@ -38,7 +38,7 @@ class TcpAttachment:
         return self
 
     def _accept(self, client: socket.socket) -> Endpoint:
-        return Endpoint(client.fileno(), connect_to(self.device, self.generation), sock=client)
+        return Endpoint(client.fileno(), connect_to(self.device, self.variant), sock=client)
 
     def stop(self) -> None:
         if self.loop is not None and self._own_loop:
@@ -64,9 +64,9 @@ class TcpClientTransport(TcpTransport):
         self.attachment.stop()
 
 
-def open_tcp(url: DeviceUrl) -> TcpClientTransport:
-    """Entry point for ``emu+tcp://<family>?transport=v2|v3&model=…``."""
+def open_tcp(resolved: ResolvedUrl) -> TcpClientTransport:
+    """Entry point for ``emu+tcp://<family>?…``."""
     from .inprocess import device_for_url
 
-    device = device_for_url(url)
-    return TcpClientTransport(TcpAttachment(device, url.transport_generation).start())
+    device = device_for_url(resolved)
+    return TcpClientTransport(TcpAttachment(device, resolved.variant).start())

@@ -14,14 +14,21 @@ from typing import Protocol
 from kkt_drivers.protocols.actions import Action, Send, Wait
 
 from .device import VirtualDevice
+from .faults import FaultPlan
 
 
 class DeviceLink(Protocol):
+    """A family's device-side link: bytes in, actions out, and the faults it understands."""
+
     withhold_next: int
 
     def receive(self, data: bytes) -> list[Action]: ...
 
     def timeout(self) -> list[Action]: ...
+
+    def arm_faults(self, plan: FaultPlan) -> None:
+        """Take the family's link faults (``plan.link``) that apply to this link."""
+        ...
 
 
 class DeviceConnection:
@@ -66,11 +73,7 @@ class DeviceConnection:
         if faults.withhold_answer:
             self.link.withhold_next += faults.withhold_answer
             faults.withhold_answer = 0
-        if hasattr(self.link, "force_async"):
-            self.link.force_async = faults.async_answers
-        if faults.nak and hasattr(self.link, "nak_next"):
-            self.link.nak_next += faults.nak
-            faults.nak = 0
+        self.link.arm_faults(faults)
 
     def receive(self, data: bytes, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now

@@ -1,13 +1,14 @@
-"""A virtual device: the state a real register keeps, shared by every connection to it."""
+"""A virtual device: the state a real register or scale keeps, shared by every connection to it."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from .clock import DeviceClock
-from .faults import FaultPlan
+from .faults import FaultPlan, FaultValue
 
 
 class Outcome(Protocol):
@@ -32,6 +33,21 @@ class Personality(Protocol):
 
     def reset(self) -> None: ...
 
+    def command_bytes(self, message: bytes) -> bytes:
+        """The message from its command code on (what ``withhold_command`` faults match)."""
+        ...
+
+    @property
+    def fiscal(self) -> Any:
+        """The virtual ФН (a :class:`~kkt_emu.core.fiscal.FiscalCore`), or ``None`` for a device without one."""
+        ...
+
+
+class AnswerControl(Protocol):
+    """What a device-side link offers the core's faults: answers it must not send."""
+
+    withhold_next: int
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -48,10 +64,11 @@ class VirtualDevice:
     connections never interleave inside the device.
     """
 
-    def __init__(self, personality: Personality, clock: DeviceClock, *, name: str = "") -> None:
+    def __init__(self, personality: Personality, clock: DeviceClock, *, name: str = "",
+                 link_faults: Mapping[str, FaultValue] | None = None) -> None:
         self.personality = personality
         self.clock = clock
-        self.faults = FaultPlan()
+        self.faults = FaultPlan(link_defaults=dict(link_faults or {}))
         self.name = name
         self.lock = threading.RLock()
         self.commands_executed = 0
@@ -62,10 +79,27 @@ class VirtualDevice:
     def family(self) -> str:
         return self.personality.family
 
+    @property
+    def fiscal(self) -> Any:
+        """The device's virtual ФН, or ``None`` (a scale has none)."""
+        return self.personality.fiscal
+
     def execute(self, message: bytes) -> Outcome:
         with self.lock:
             self.commands_executed += 1
             return self.personality.execute(message)
+
+    def execute_for(self, link: AnswerControl, message: bytes) -> Outcome:
+        """Execute ``message`` for a connection's link, applying command faults: a withheld answer makes the
+        link drop it; a disconnect also hangs the connection up."""
+        outcome = self.execute(message)
+        command = self.personality.command_bytes(message)
+        if self.faults.take_withhold(command):
+            link.withhold_next += 1
+        elif self.faults.take_disconnect(command):
+            link.withhold_next += 1
+            self.hangup_pending = True
+        return outcome
 
     def reset(self) -> None:
         with self.lock:

@@ -1,46 +1,23 @@
 """CommandSpec: one declaration per command, shared by the driver and the emulator.
 
-A spec names the command, carries construct schemas for its parameters and for the data part
-of its answer, the timeout class, whether sending it twice is harmless, and the modes where the
-device accepts it. Schemas use ``this`` expressions only (no lambdas), so they compile; each is
-compiled on first use and cached.
+The base is family-neutral: a spec names the command, carries construct schemas for its parameters
+and for the data part of its answer, and says whether sending it twice is harmless. What only one
+family has — ATOL's answer formats, timeout classes and modes, a password in front of the data —
+lives on that family's subclass in ``protocols/<family>/``. Schemas use ``this`` expressions only (no
+lambdas), so they compile; each is compiled on first use and cached.
 """
 
 from __future__ import annotations
 
-import enum
 import struct
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import construct as cs
 
-
-class TimeoutClass(float, enum.Enum):
-    """How long a command may run on the device (ATOL T5, seconds; published per command)."""
-
-    QUICK = 10.0
-    CLOSE_DOCUMENT = 20.0
-    REPORT = 40.0
-    REGISTER_READ = 45.0
-    POSITION = 50.0
-    LONG_PRINT = 120.0
-
-
-class AnswerFormat(enum.Enum):
-    """How the first bytes of an answer are laid out (ATOL protocol 3.1)."""
-
-    #: ``55 <error> <data…>``; for commands without data the device adds an extended-code byte
-    CODE_ERROR = "55 err"
-    #: ``<code> <data…>`` on success, ``55 <error> <ext>`` on failure (``3F`` answers ``44``)
-    CODE_OR_ERROR = "code|55 err"
-    #: ``55 <data…>`` with no error byte (``45``: byte 1 is the mode)
-    CODE_ONLY = "55"
-    #: ``<error> <data…>`` (``A5``)
-    ERROR_FIRST = "err"
-
-
 EMPTY = cs.Struct()
+#: execution deadline of a command whose family declares none (seconds)
+DEFAULT_EXECUTION_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,12 +31,7 @@ class CommandSpec:
     doc_en: str
     request: cs.Construct = EMPTY
     response: cs.Construct = EMPTY
-    answer: AnswerFormat = AnswerFormat.CODE_ERROR
-    answer_code: int = 0x55
-    timeout: TimeoutClass = TimeoutClass.QUICK
     idempotent: bool = False
-    #: modes (low nibble of the mode byte) where the device accepts the command; None = any
-    modes: frozenset[int] | None = None
     _compiled: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def _schema(self, which: str) -> Any:
@@ -102,6 +74,11 @@ class CommandSpec:
     def label(self) -> str:
         return f"{self.code.hex().upper()} {self.name}"
 
+    @property
+    def timeout_seconds(self) -> float:
+        """How long the device may take to execute the command; families refine it."""
+        return DEFAULT_EXECUTION_TIMEOUT
+
 
 def fixed_size(schema: Any) -> int:
     """Bytes every parse needs: the sum of the fixed-size fields (a greedy tail counts zero)."""
@@ -129,22 +106,31 @@ def _guard(call: Any, arg: Any) -> Any:
         raise cs.ConstructError(f"{type(exc).__name__}: {exc}") from exc
 
 
-class CommandRegistry:
-    """Specs of one family keyed by command code (one or two bytes: ``A4 30`` is its own spec)."""
+S = TypeVar("S", bound=CommandSpec)
+
+
+class CommandRegistry(Generic[S]):
+    """Specs of one family keyed by command code (one or more bytes: ATOL's ``A4 30`` is its own spec)."""
 
     def __init__(self, family: str) -> None:
         self.family = family
-        self._specs: dict[bytes, CommandSpec] = {}
+        self._specs: dict[bytes, S] = {}
+        self._sizes: list[int] = []
 
-    def register(self, spec: CommandSpec) -> CommandSpec:
+    def register(self, spec: S) -> S:
         if spec.code in self._specs:
             raise ValueError(f"{self.family}: command {spec.code.hex()} declared twice")
         self._specs[spec.code] = spec
+        self._sizes = sorted({len(code) for code in self._specs}, reverse=True)
         return spec
 
-    def lookup(self, message: bytes) -> CommandSpec | None:
+    def lookup(self, message: bytes) -> S | None:
         """Find the spec whose code starts ``message`` (longest code first)."""
-        return self._specs.get(message[:2]) or self._specs.get(message[:1])
+        for size in self._sizes:
+            spec = self._specs.get(message[:size])
+            if spec is not None:
+                return spec
+        return None
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self._specs.values())

@@ -1,21 +1,29 @@
-"""pytest plugin (entry point ``pytest11``): run the same tests on an emulator or a real device.
+"""pytest plugin (entry point ``pytest11``): run the same tests on emulators or a real device, of any family.
 
 Options
     ``--device URL``            the device to test (default: ``$KKT_DEVICE``, else emulators)
     ``--allow-irreversible``    let ``irreversible`` tests run on a real device
-    ``--emu-attachments LIST``  without ``--device``: emulator attachments to run on,
-                                any of ``inprocess,pty,tcp`` (default ``inprocess``)
-    ``--emu-transports LIST``   without ``--device``: ATOL transports, ``v2,v3`` (default ``v3``)
+    ``--emu-families LIST``     without ``--device``: emulated families to run on (default: every family in
+                                the family table that ships an emulator; ``all`` says the same)
+    ``--emu-attachments LIST``  without ``--device``: emulator attachments, any of ``inprocess,pty,tcp``
+                                (default ``inprocess``)
+    ``--emu-transports LIST``   without ``--device``: link variants of families that have several (ATOL:
+                                ``v2,v3``); a family none of whose variants is listed runs on its default
 
 Markers
-    ``hardware``        needs a real device; skipped on emulators
-    ``emulator_only``   needs the emulator's control API or faults; skipped on a real device
-    ``irreversible``    fiscalisation, closing the ФН, real Z-reports: skipped on a real device
-                        unless ``--allow-irreversible``
+    ``hardware``              needs a real device; skipped on emulators
+    ``emulator_only``         needs the emulator's control API or faults; skipped on a real device
+    ``irreversible``          fiscalisation, closing the ФН, real Z-reports: skipped on a real device
+                              unless ``--allow-irreversible``
+    ``family(name, ...)``     speaks one family's own protocol; skipped on the others
+    ``requires(op, ...)``     needs these operations (``kkt_drivers.register.Op``); skipped, with the
+                              reason, on a family that does not have them
 
 Fixtures
-    ``device_url``      the URL under test (tests using it are parametrized over every backend)
-    ``kkt_driver``      a connected family driver; on an emulator the device starts fresh
+    ``device_url``      the URL under test (tests using it are parametrised over every backend; ids like
+                        ``atol-v3-pty``)
+    ``kkt_device``      a connected family driver; on an emulator the device starts fresh
+                        (``kkt_driver`` is the same fixture under its older name)
     ``kkt``             the unified :class:`~kkt_drivers.kkt.Kkt` API over that driver
     ``kkt_emulator``    the emulator's control API (skips on a real device)
 """
@@ -24,18 +32,32 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from ..connect import connect
-from ..drivers.atol import AtolDriver
+from ..device import DeviceDriver
+from ..errors import ConfigurationError
+from ..families import family_names, get_family
 from ..kkt import Kkt
+from ..register import FiscalRegister
 from ..transport.base import EmulatorControl
-from ..url import parse_device_url
+from ..url import resolve_device_url
 
 ATTACHMENT_SCHEMES = {"inprocess": "emu", "pty": "emu+pty", "tcp": "emu+tcp"}
-_URLS = pytest.StashKey[list[str]]()
+_TARGETS = pytest.StashKey[list["Target"]]()
+
+
+@dataclass(frozen=True)
+class Target:
+    """One device a run covers: its URL, family and a readable id."""
+
+    url: str
+    family: str
+    id: str
+    emulated: bool
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,51 +65,78 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--device", default=None, help="device URL to test; default $KKT_DEVICE or emulators")
     group.addoption("--allow-irreversible", action="store_true", default=False,
                     help="run tests marked irreversible on a real device")
+    group.addoption("--emu-families", default="all",
+                    help="without --device: comma list of emulated families (default: all that ship an emulator)")
     group.addoption("--emu-attachments", default="inprocess",
                     help="without --device: comma list of emulator attachments (inprocess,pty,tcp)")
-    group.addoption("--emu-transports", default="v3",
-                    help="without --device: comma list of ATOL transports (v2,v3)")
+    group.addoption("--emu-transports", default="",
+                    help="without --device: comma list of link variants (ATOL: v2,v3); default: each family's own")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "hardware: needs a real device; skipped on emulators")
     config.addinivalue_line("markers", "emulator_only: needs the emulator control API; skipped on real devices")
     config.addinivalue_line("markers", "irreversible: changes a real device for good; needs --allow-irreversible")
-    config.stash[_URLS] = device_urls(config)  # options are checked here, before collection
+    config.addinivalue_line("markers", "family(*names): speaks these families' own protocol; skipped on others")
+    config.addinivalue_line("markers", "requires(*operations): needs these operations; skipped where absent")
+    config.stash[_TARGETS] = device_targets(config)  # options are checked here, before collection
 
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def device_urls(config: pytest.Config) -> list[str]:
-    """The device URLs a run covers."""
+def device_targets(config: pytest.Config) -> list[Target]:
+    """The devices a run covers."""
     explicit = config.getoption("--device") or os.environ.get("KKT_DEVICE")
     if explicit:
         try:
-            parse_device_url(explicit)  # fail early on a typo
-        except ValueError as exc:
+            resolved = resolve_device_url(explicit)  # fail early on a typo
+        except ConfigurationError as exc:
             raise pytest.UsageError(f"--device / KKT_DEVICE: {exc}") from exc
-        return [explicit]
+        return [Target(explicit, resolved.url.family, explicit, resolved.url.is_emulator)]
+    known = family_names()
+    wanted = _split(config.getoption("--emu-families"))
+    if wanted in ([], ["all"]):
+        try:
+            families = [name for name in known if get_family(name).emulated]
+        except ConfigurationError as exc:
+            raise pytest.UsageError(f"family table: {exc}") from exc
+    else:
+        unknown = [name for name in wanted if name not in known]
+        if unknown:
+            raise pytest.UsageError(f"--emu-families: unknown {unknown}; known: {', '.join(known)}")
+        families = wanted
     attachments = _split(config.getoption("--emu-attachments"))
-    transports = _split(config.getoption("--emu-transports"))
     unknown = [a for a in attachments if a not in ATTACHMENT_SCHEMES]
     if unknown:
         raise pytest.UsageError(f"--emu-attachments: unknown {unknown}; use inprocess, pty, tcp")
-    bad = [t for t in transports if t not in ("v2", "v3")]
+    variants = _split(config.getoption("--emu-transports"))
+    every_variant = {v for name in families for v in get_family(name).variants}
+    bad = [v for v in variants if v not in every_variant]
     if bad:
-        raise pytest.UsageError(f"--emu-transports: unknown {bad}; use v2, v3")
-    return [f"{ATTACHMENT_SCHEMES[a]}://atol?transport={t}" for a in attachments for t in transports]
-
-
-def _is_emulator(url: str) -> bool:
-    return parse_device_url(url).is_emulator
+        raise pytest.UsageError(f"--emu-transports: unknown {bad}; the families chosen have {sorted(every_variant)}")
+    targets = []
+    for name in families:
+        family = get_family(name)
+        chosen = [v for v in family.variants if v in variants] or [family.default_variant]
+        for variant in chosen:
+            query = "&".join(f"{k}={v}" for k, v in family.variant_options(variant).items())
+            label = name if len(family.variants) == 1 else f"{name}-{variant}"
+            for attachment in attachments:
+                url = f"{ATTACHMENT_SCHEMES[attachment]}://{name}" + (f"?{query}" if query else "")
+                targets.append(Target(url, name, f"{label}-{attachment}", True))
+    return targets
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "device_url" in metafunc.fixturenames:
-        urls = metafunc.config.stash[_URLS]
-        metafunc.parametrize("device_url", urls, ids=[u.replace("://atol?transport=", "-") for u in urls])
+        targets = metafunc.config.stash[_TARGETS]
+        metafunc.parametrize("device_url", [t.url for t in targets], ids=[t.id for t in targets])
+
+
+def _target(config: pytest.Config, url: str) -> Target | None:
+    return next((t for t in config.stash[_TARGETS] if t.url == url), None)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -95,40 +144,65 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         callspec = getattr(item, "callspec", None)
         url = callspec.params.get("device_url") if callspec is not None else None
-        if url is None:
+        target = _target(config, url) if url is not None else None
+        if target is None:
             continue
-        emulated = _is_emulator(url)
-        if item.get_closest_marker("hardware") and emulated:
-            item.add_marker(pytest.mark.skip(reason="needs a real device (--device URL)"))
-        if item.get_closest_marker("emulator_only") and not emulated:
-            item.add_marker(pytest.mark.skip(reason="needs the emulator's control API"))
-        if item.get_closest_marker("irreversible") and not emulated and not allow:
-            item.add_marker(pytest.mark.skip(reason="irreversible on a real device; pass --allow-irreversible"))
+        for reason in skip_reasons(item, target, allow):
+            item.add_marker(pytest.mark.skip(reason=reason))
+            break
+
+
+def skip_reasons(item: pytest.Item, target: Target, allow_irreversible: bool) -> list[str]:
+    """Why ``item`` cannot run on ``target`` (empty: it runs)."""
+    reasons = []
+    if item.get_closest_marker("hardware") and target.emulated:
+        reasons.append("needs a real device (--device URL)")
+    if item.get_closest_marker("emulator_only") and not target.emulated:
+        reasons.append("needs the emulator's control API")
+    if item.get_closest_marker("irreversible") and not target.emulated and not allow_irreversible:
+        reasons.append("irreversible on a real device; pass --allow-irreversible")
+    for marker in item.iter_markers("family"):
+        if target.family not in marker.args:
+            reasons.append(f"speaks the {'/'.join(marker.args)} protocol; {target.family} has its own")
+    capabilities = get_family(target.family).capabilities
+    for marker in item.iter_markers("requires"):
+        missing = [op for op in marker.args if op not in capabilities]
+        if missing:
+            reasons.append(f"{target.family} devices have no {', '.join(missing)} (NotSupported)")
+    return reasons
 
 
 @pytest.fixture
-def kkt_driver(device_url: str) -> Iterator[AtolDriver]:
-    """A connected driver; an emulated device starts from its initial state."""
-    driver = connect(device_url)
-    control = driver.session.transport.control
-    if control is not None:
-        control.reset()
+def kkt_device(device_url: str) -> Iterator[DeviceDriver]:
+    """A connected family driver; an emulated device starts from its initial state."""
+    device = connect(device_url)
     try:
-        yield driver
+        control = device.emulator
+        if control is not None:
+            control.reset()
+        yield device
     finally:
-        driver.close()
+        device.close()
 
 
 @pytest.fixture
-def kkt(kkt_driver: AtolDriver) -> Kkt:
-    """The unified :class:`~kkt_drivers.kkt.Kkt` API over ``kkt_driver``."""
-    return Kkt(kkt_driver)
+def kkt_driver(kkt_device: DeviceDriver) -> DeviceDriver:
+    """The same as ``kkt_device`` (its name before families other than ATOL existed)."""
+    return kkt_device
 
 
 @pytest.fixture
-def kkt_emulator(kkt_driver: AtolDriver) -> EmulatorControl:
+def kkt(kkt_device: DeviceDriver) -> Kkt:
+    """The unified :class:`~kkt_drivers.kkt.Kkt` API over ``kkt_device`` (skips on a device that is no register)."""
+    if not isinstance(kkt_device, FiscalRegister):
+        pytest.skip(f"{kkt_device.family} devices are not fiscal registers")
+    return Kkt(kkt_device)
+
+
+@pytest.fixture
+def kkt_emulator(kkt_device: DeviceDriver) -> EmulatorControl:
     """The emulator's control API; skips on a real device."""
-    control: Any = kkt_driver.session.transport.control
+    control: Any = kkt_device.emulator
     if control is None:
         pytest.skip("needs the emulator's control API")
     return control  # type: ignore[no-any-return]

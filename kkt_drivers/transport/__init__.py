@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
-from typing import Protocol
-
 from ..errors import ConfigurationError
-from ..url import DeviceUrl
+from ..url import ResolvedUrl, emulator_attachment
 from .base import EmulatorControl, Transport
 from .serial import SerialTransport
 from .tcp import TcpTransport
@@ -14,18 +11,14 @@ from .usb import UsbTransport, parse_usb_address
 
 __all__ = ["EmulatorControl", "SerialTransport", "TcpTransport", "Transport", "UsbTransport", "open_transport"]
 
-ENTRY_POINT_GROUP = "kkt_drivers.transports"
 _PYSERIAL_SCHEMES = {"socket": "socket://", "rfc2217": "rfc2217://", "spy": "spy://"}
-_KNOWN_OPTIONS = {"transport", "baudrate", "password", "timeout"}
 
 
-class TransportFactory(Protocol):
-    def __call__(self, url: DeviceUrl) -> Transport: ...
-
-
-def _host_port(address: str, default_port: int) -> tuple[str, int]:
+def _host_port(address: str, default_port: int | None) -> tuple[str, int]:
     host, _, port = address.strip("/").rpartition(":")
     if not host:
+        if default_port is None:
+            raise ConfigurationError(f"name the port in {address!r} (HOST:PORT)")
         host, port = address.strip("/"), str(default_port)
     try:
         return host.strip("[]"), int(port)
@@ -33,20 +26,16 @@ def _host_port(address: str, default_port: int) -> tuple[str, int]:
         raise ConfigurationError(f"bad port in {address!r}") from exc
 
 
-def make_transport(url: DeviceUrl) -> Transport:
-    """Build (not open) the transport a device URL names."""
+def make_transport(resolved: ResolvedUrl) -> Transport:
+    """Build (not open) the transport a resolved device URL names."""
+    url = resolved.url
     if url.is_emulator:
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name == url.connection:
-                factory: TransportFactory = ep.load()
-                return factory(url)
-        raise ConfigurationError(f"{url.connection}:// needs the emulator (package kkt_emu) installed")
-    unknown = set(url.options) - _KNOWN_OPTIONS
-    if unknown:
-        raise ConfigurationError(f"unknown option(s) {sorted(unknown)} in {url}")
+        transport: Transport = emulator_attachment(url.connection).open(resolved)
+        return transport
+    options = resolved.connection_options
     try:
-        baudrate = int(url.option("baudrate", "115200"))
-        timeout = float(url.option("timeout", "0.05"))
+        baudrate = int(options.get("baudrate", str(resolved.family.default_baudrate)))
+        timeout = float(options.get("timeout", "0.05"))
     except ValueError as exc:
         raise ConfigurationError(f"bad baudrate or timeout in {url}: {exc}") from exc
     if url.connection == "serial":
@@ -55,15 +44,15 @@ def make_transport(url: DeviceUrl) -> Transport:
         return SerialTransport(_PYSERIAL_SCHEMES[url.connection] + url.address.lstrip("/") if url.connection != "spy"
                                else "spy://" + url.address, baudrate=baudrate, timeout=timeout)
     if url.connection == "tcp":
-        host, port = _host_port(url.address, 5555)
+        host, port = _host_port(url.address, resolved.family.default_tcp_port)
         return TcpTransport(host, port)
     if url.connection == "usb":
         return UsbTransport(*parse_usb_address(url.address))
     raise ConfigurationError(f"no transport for {url}")
 
 
-def open_transport(url: DeviceUrl) -> Transport:
-    """Build and open the transport a device URL names."""
-    transport = make_transport(url)
+def open_transport(resolved: ResolvedUrl) -> Transport:
+    """Build and open the transport a resolved device URL names."""
+    transport = make_transport(resolved)
     transport.open()
     return transport

@@ -1,4 +1,4 @@
-"""Contract tests: status, device type, modes and the clock, identical on every backend.
+"""ATOL contract tests: status, device type, modes and the clock, identical on every ATOL backend.
 
 They run on the in-process emulator, over a pty and over TCP (v2 and v3 each), and on a real
 device given with ``--device``.
@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from kkt_drivers import DeviceError
-from kkt_drivers.drivers.atol import SYSADMIN_PASSWORD, AtolDriver
-from kkt_drivers.drivers.atol_types import AtolMode
+from kkt_drivers.drivers.atol import SYSADMIN_PASSWORD, AtolDriver, AtolMode
 from kkt_drivers.protocols.atol import commands
+
+pytestmark = pytest.mark.family("atol")
 
 KNOWN_MODEL_CODES = {48, 50, 57, 61, 62, 63, 64, 66, 67, 69, 70, 72, 75, 76, 77, 78, 80, 81, 82, 84, 86, 87,
                      89, 90, 91, 93, 94, 95, 96, 97, 99}

@@ -129,7 +129,7 @@ def test_error_paths_give_documented_codes(kkt: Kkt, registration: Registration)
     with pytest.raises(DeviceError) as caught:  # the shift is already open
         kkt.open_shift()
     assert caught.value.code == 0x9C
-    from kkt_drivers.drivers.atol_types import AtolMode
+    from kkt_drivers.drivers.atol import AtolMode
 
     driver = kkt.driver
     driver.to_select_mode()
@@ -186,7 +186,7 @@ def test_long_requisites_travel_in_several_e8_blocks(kkt: Kkt, registration: Reg
     """A 256-character address (1009's FFD maximum) does not fit one E8 block: it is sent in several."""
     from dataclasses import replace
 
-    from kkt_drivers.drivers.atol_fiscal import E8_BLOCK
+    from kkt_drivers.drivers.atol import E8_BLOCK
 
     address = ("г. Москва, ул. Тверская, д. 1, стр. 2, " * 8)[:256]
     assert len(address.encode("cp866")) + 4 > E8_BLOCK

@@ -122,7 +122,7 @@ def test_the_device_refuses_a_correction_of_the_wrong_form_and_keeps_nothing() -
         before = kkt.fn_status().last_document_number
         with pytest.raises(DeviceError):
             kkt.correction(_correction())  # positions in a 1.05 correction
-        assert kkt.fn_status().last_document_number == before and not kkt.status().receipt_state
+        assert kkt.fn_status().last_document_number == before and not kkt.status().receipt_open
     with Kkt.open("emu://atol?ffd=1.2") as kkt:
         kkt.register(_registration_1_2())
         kkt.open_shift()
@@ -130,4 +130,4 @@ def test_the_device_refuses_a_correction_of_the_wrong_form_and_keeps_nothing() -
         before = kkt.fn_status().last_document_number
         with pytest.raises(DeviceError):
             kkt.correction(_correction(items=()))  # 1059 is mandatory in a 1.2 correction
-        assert kkt.fn_status().last_document_number == before and not kkt.status().receipt_state
+        assert kkt.fn_status().last_document_number == before and not kkt.status().receipt_open

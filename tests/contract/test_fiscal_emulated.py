@@ -77,7 +77,7 @@ def test_lost_answer_to_close_receipt_never_duplicates_the_document(ready: Kkt, 
     ready.driver.session.execution_scale = 1.0
     after = ready.fn_status().last_document_number
     assert after == before + 1 and result.document.number == after
-    assert ready.status().receipt_state == 0
+    assert not ready.status().receipt_open
     assert ready.sell(make_receipt()).document.number == after + 1
 
 
@@ -144,7 +144,7 @@ def test_connection_dropped_after_opening_the_shift_is_settled_from_the_fn(kkt: 
 
 def test_e8_blocks_out_of_order_are_refused_and_forget_the_partial_requisite(ready: Kkt) -> None:
     """Block numbers must run 0..count-1 under one count; anything else is 13h and drops what came."""
-    from kkt_drivers.drivers.atol_types import AtolMode
+    from kkt_drivers.drivers.atol import AtolMode
     from kkt_drivers.ffd.tlv import encode_tlv
     from kkt_drivers.protocols.atol import fiscal_commands as f
 

@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 
 from kkt_drivers import connect
-from kkt_drivers.drivers.atol import SYSADMIN_PASSWORD
-from kkt_drivers.drivers.atol_types import AtolMode
+from kkt_drivers.drivers.atol import SYSADMIN_PASSWORD, AtolMode
 
 KKT_EMU = [sys.executable, "-m", "kkt_emu.cli"]
 

@@ -6,8 +6,7 @@ import pytest
 from kkt_emu.core.control import DeviceControl
 
 from kkt_drivers import NotExecuted, Timeout, connect
-from kkt_drivers.drivers.atol import SYSADMIN_PASSWORD, AtolDriver
-from kkt_drivers.drivers.atol_types import AtolMode
+from kkt_drivers.drivers.atol import SYSADMIN_PASSWORD, AtolDriver, AtolMode
 from kkt_drivers.protocols.atol.link_v2 import AtolV2Link, V2Timeouts
 from kkt_drivers.protocols.atol.link_v3 import AtolV3Link, V3Timeouts
 

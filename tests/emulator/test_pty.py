@@ -15,8 +15,7 @@ from kkt_emu.attach.pty import PtyAttachment
 from kkt_emu.personalities import create_device
 
 from kkt_drivers import connect
-from kkt_drivers.drivers.atol import SYSADMIN_PASSWORD
-from kkt_drivers.drivers.atol_types import AtolMode
+from kkt_drivers.drivers.atol import SYSADMIN_PASSWORD, AtolMode
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pty on this platform")
 

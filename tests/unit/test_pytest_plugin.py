@@ -35,7 +35,7 @@ def _outcomes(pytester: pytest.Pytester, *args: str) -> dict[str, int]:
 def test_default_is_one_in_process_emulator(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_sample=SAMPLE)
     result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "-v")
-    result.stdout.fnmatch_lines(["*test_any?emu-v3?*PASSED*"])
+    result.stdout.fnmatch_lines(["*test_any?atol-v3-inprocess?*PASSED*"])
     assert result.parseoutcomes() == {"passed": 3, "skipped": 1}  # hardware is skipped on an emulator
 
 
@@ -72,7 +72,7 @@ def test_bad_attachment_name_is_a_usage_error(pytester: pytest.Pytester) -> None
 def test_kkt_driver_fixture_gives_a_fresh_emulated_device(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_fresh="""
 import pytest
-from kkt_drivers.drivers.atol_types import AtolMode
+from kkt_drivers.drivers.atol import AtolMode
 
 @pytest.mark.parametrize("round", [1, 2])
 def test_mode_starts_in_select(kkt_driver, kkt_emulator, round):
@@ -81,3 +81,49 @@ def test_mode_starts_in_select(kkt_driver, kkt_emulator, round):
 """)
     result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "--emu-attachments=inprocess,tcp")
     assert result.parseoutcomes() == {"passed": 4}
+
+
+FAMILY_SAMPLE = """
+import pytest
+
+@pytest.mark.family("atol")
+def test_atol_only(device_url):
+    pass
+
+@pytest.mark.family("someone-else")
+def test_other_family(device_url):
+    pass
+
+@pytest.mark.requires("receipt", "cash")
+def test_has_receipts(device_url):
+    pass
+
+@pytest.mark.requires("kkt_server")
+def test_needs_a_kkt_server(device_url):
+    pass
+"""
+
+
+def test_family_and_requires_markers_skip_with_the_reason(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_families=FAMILY_SAMPLE)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "-rs")
+    assert result.parseoutcomes() == {"passed": 2, "skipped": 2}
+    result.stdout.fnmatch_lines(["*speaks the someone-else protocol; atol has its own*",
+                                 "*atol devices have no kkt_server (NotSupported)*"])
+
+
+def test_emu_families_chooses_families_and_refuses_unknown_ones(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_sample=SAMPLE)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "--emu-families=atol", "-v")
+    result.stdout.fnmatch_lines(["*test_any?atol-v3-inprocess?*PASSED*"])
+    bad = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "--emu-families=nosuch")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    bad.stderr.fnmatch_lines(["*--emu-families: unknown*nosuch*known: *atol*"])
+
+
+def test_a_bad_device_url_is_a_usage_error_naming_the_owner(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_sample=SAMPLE)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "--device",
+                                "atol+tcp://192.0.2.1:5555?baudrate=9600")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*'baudrate' is an option of serial, *connections, not of atol+tcp:// URLs*"])

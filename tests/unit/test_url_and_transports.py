@@ -15,6 +15,7 @@ from kkt_drivers import ConfigurationError, DeviceNotFound, TransportError, conn
 from kkt_drivers.trace import read_capture
 from kkt_drivers.transport import SerialTransport, TcpTransport, UsbTransport, make_transport
 from kkt_drivers.transport.usb import parse_usb_address
+from kkt_drivers.url import resolve_device_url
 
 
 @pytest.mark.parametrize(("url", "family", "connection", "address", "generation", "password"), [
@@ -29,7 +30,9 @@ from kkt_drivers.transport.usb import parse_usb_address
 def test_url_grammar(url: str, family: str, connection: str, address: str, generation: str, password: int) -> None:
     parsed = parse_device_url(url)
     assert (parsed.family, parsed.connection, parsed.address) == (family, connection, address)
-    assert parsed.transport_generation == generation and parsed.access_password == password
+    resolved = resolve_device_url(url)
+    assert resolved.variant == generation
+    assert resolved.family_options.access_password == password  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("url", [
@@ -38,22 +41,46 @@ def test_url_grammar(url: str, family: str, connection: str, address: str, gener
 ])
 def test_bad_urls_are_refused_with_a_reason(url: str) -> None:
     with pytest.raises(ConfigurationError):
-        parse_device_url(url)
+        resolve_device_url(url)
 
 
 def test_unknown_options_are_refused() -> None:
     with pytest.raises(ConfigurationError, match="bauddrate"):
-        make_transport(parse_device_url("atol:///dev/ttyUSB0?bauddrate=9600"))
+        resolve_device_url("atol:///dev/ttyUSB0?bauddrate=9600")
     with pytest.raises(ConfigurationError, match="colour"):
         connect("emu://atol?colour=red")
 
 
+@pytest.mark.parametrize(("url", "message"), [
+    ("atol+tcp://10.0.0.5:5555?baudrate=9600", "'baudrate' is an option of serial, socket, rfc2217, spy connections, not of atol\\+tcp:// URLs"),
+    ("atol+usb://2912:0005?timeout=1", "'timeout' is an option of serial, .* connections, not of atol\\+usb://"),
+    ("atol:///dev/ttyUSB0?model=atol-55f", "'model' is an option of the emulator"),
+    ("atol:///dev/ttyUSB0?colour=red", "'colour' is not an option of atol\\+serial:// URLs; they take: baudrate, "
+                                       "password, timeout, transport"),
+    ("emu://atol?baudrate=9600", "'baudrate' is an option of serial, .* connections, not of emu://atol URLs"),
+])
+def test_each_owner_takes_only_its_own_options(url: str, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        resolve_device_url(url)
+
+
+def test_options_reach_their_owners() -> None:
+    resolved = resolve_device_url("emu+tcp://atol?transport=v2&password=12&model=atol-55f&ffd=1.2")
+    assert resolved.variant == "v2"
+    assert resolved.connection_options == {}
+    assert resolved.emulator_options == {"model": "atol-55f", "ffd": "1.2"}
+    serial = resolve_device_url("atol:///dev/ttyS0?baudrate=9600&transport=v2")
+    assert serial.connection_options == {"baudrate": "9600"} and serial.emulator_options == {}
+
+
 def test_transport_classes_follow_the_url() -> None:
-    assert isinstance(make_transport(parse_device_url("atol:///dev/ttyS0")), SerialTransport)
-    assert isinstance(make_transport(parse_device_url("atol+tcp://127.0.0.1:5555")), TcpTransport)
-    assert isinstance(make_transport(parse_device_url("atol+usb://2912:0005")), UsbTransport)
-    sock = make_transport(parse_device_url("atol+socket://127.0.0.1:4000"))
+    assert isinstance(make_transport(resolve_device_url("atol:///dev/ttyS0")), SerialTransport)
+    assert isinstance(make_transport(resolve_device_url("atol+tcp://127.0.0.1:5555")), TcpTransport)
+    assert isinstance(make_transport(resolve_device_url("atol+usb://2912:0005")), UsbTransport)
+    sock = make_transport(resolve_device_url("atol+socket://127.0.0.1:4000"))
     assert isinstance(sock, SerialTransport) and sock.url == "socket://127.0.0.1:4000"
+    serial = make_transport(resolve_device_url("atol:///dev/ttyS0"))
+    assert isinstance(serial, SerialTransport) and serial.baudrate == 115200  # the family's default
 
 
 def test_missing_serial_port_is_device_not_found() -> None:

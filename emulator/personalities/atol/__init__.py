@@ -18,7 +18,11 @@ from .printer import TapePrinter
 from .profile import DEFAULT_PROFILE, PROFILES
 from .tables import SettingsTables
 
-__all__ = ["DEFAULT_PROFILE", "PROFILES", "AtolPersonality", "create_device", "create_link", "models"]
+__all__ = ["DEFAULT_PROFILE", "LINK_FAULTS", "PROFILES", "AtolPersonality", "create_device", "create_link", "models"]
+
+#: faults of ATOL's links: ``nak`` refuses the next N good v2 frames with NAK; ``async_answers`` makes v3
+#: answer every task "in progress" and deliver its result later on packet id F0
+LINK_FAULTS: dict[str, int | bool] = {"nak": 0, "async_answers": False}
 
 
 def models() -> list[ModelInfo]:
@@ -54,19 +58,15 @@ def create_device(profile: str = DEFAULT_PROFILE, *, name: str = "", state_dir: 
     tables = SettingsTables(state_dir / "atol-tables.json" if state_dir is not None else None)
     printer = TapePrinter(tape, tape_width or chosen.line_width) if tape is not None else None
     personality = AtolPersonality(chosen, clock, core, tables=tables, tape=printer)
-    return VirtualDevice(personality, clock, name=name)
+    return VirtualDevice(personality, clock, name=name, link_faults=LINK_FAULTS)
 
 
 def create_link(device: VirtualDevice, generation: str) -> DeviceLink:
+    """The device side of one v2 or v3 connection to ``device``."""
     link: AtolV2DeviceLink | AtolV3DeviceLink
 
     def run(message: bytes) -> tuple[bytes, bool, float]:
-        outcome = device.execute(message)
-        if device.faults.take_withhold(message):
-            link.withhold_next += 1
-        elif device.faults.take_disconnect(message):
-            link.withhold_next += 1
-            device.hangup_pending = True
+        outcome = device.execute_for(link, message)
         return outcome.answer, outcome.failed, outcome.seconds
 
     if generation == "v2":

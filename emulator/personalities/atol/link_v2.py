@@ -14,6 +14,8 @@ from kkt_drivers.protocols.actions import Action, Send, Wait
 from kkt_drivers.protocols.atol.framer_v2 import ACK, ENQ, EOT, NAK, AtolV2Framer, BadFrame, Control, Frame
 from kkt_drivers.protocols.atol.link_v2 import V2Timeouts
 
+from ...core.faults import FaultPlan
+
 Executor = Callable[[bytes], bytes]
 
 
@@ -31,6 +33,10 @@ class AtolV2DeviceLink:
         #: fault hooks: drop the next N answers after executing; NAK the next N good frames
         self.withhold_next = 0
         self.nak_next = 0
+
+    def arm_faults(self, plan: FaultPlan) -> None:
+        """``nak``: refuse the next N good frames from the host."""
+        self.nak_next += int(plan.take_link("nak"))
 
     def receive(self, data: bytes) -> list[Action]:
         actions: list[Action] = []

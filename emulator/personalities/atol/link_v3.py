@@ -38,6 +38,8 @@ from kkt_drivers.protocols.atol.link_v3 import (
     STOPPED,
 )
 
+from ...core.faults import FaultPlan
+
 #: execute(message) -> (answer, failed, seconds the command would take on a real device)
 Executor = Callable[[bytes], tuple[bytes, bool, float]]
 
@@ -54,6 +56,10 @@ class AtolV3DeviceLink:
         #: fault hooks: drop the replies to the next N tasks; answer every task asynchronously
         self.withhold_next = 0
         self.force_async = False
+
+    def arm_faults(self, plan: FaultPlan) -> None:
+        """``async_answers``: answer every task "in progress", its result later on packet id F0."""
+        self.force_async = bool(plan.link.get("async_answers", False))
 
     def _reply(self, packet_id: int, data: bytes) -> Send:
         wire = encode(packet_id, data)

@@ -17,8 +17,8 @@ import construct as cs
 
 from kkt_drivers.protocols.atol import commands as c
 from kkt_drivers.protocols.atol import fiscal_commands as f
+from kkt_drivers.protocols.atol.spec import AtolCommandSpec
 from kkt_drivers.protocols.common.text import encode_atol
-from kkt_drivers.protocols.spec import CommandSpec
 
 from ...core.clock import DeviceClock
 from ...core.fiscal import FiscalCore
@@ -97,6 +97,14 @@ class AtolPersonality(FiscalHandlers):
         }
         self._refresh_counters()
 
+    @property
+    def fiscal(self) -> FiscalCore:
+        return self.core
+
+    def command_bytes(self, message: bytes) -> bytes:
+        """The message without its two-byte access password."""
+        return message[2:]
+
     def reset(self) -> None:
         self.core.reset()
         self.tables.reset()
@@ -131,7 +139,7 @@ class AtolPersonality(FiscalHandlers):
             return self._refuse(spec, refusal.code)
         return Execution(c.encode_answer(spec, fields or {}), False, float(spec.timeout.value))
 
-    def _refuse(self, spec: CommandSpec | None, code: int) -> Execution:
+    def _refuse(self, spec: AtolCommandSpec | None, code: int) -> Execution:
         if spec is None:
             return Execution(bytes((0x55, code, 0)), True, 1.0)
         return Execution(c.encode_answer(spec, error=code), True, 1.0)

@@ -16,18 +16,19 @@ from ...errors import InvalidParameter, ProtocolError
 from ..common.bcd import Bcd, encode_bcd
 from ..common.flags import BitFlags
 from ..common.text import decode_atol
-from ..spec import AnswerFormat, CommandRegistry, CommandSpec
+from ..spec import CommandRegistry
 from .error_table import ATOL_ERRORS
+from .spec import AnswerFormat, AtolCommandSpec
 
 FAMILY = "atol"
-REGISTRY = CommandRegistry(FAMILY)
+REGISTRY: CommandRegistry[AtolCommandSpec] = CommandRegistry(FAMILY)
 
 #: modes of the device (low nibble of the mode byte)
 MODE_SELECT, MODE_REGISTRATION, MODE_X_REPORTS, MODE_Z_REPORTS, MODE_PROGRAMMING = 0, 1, 2, 3, 4
 MODE_FISCAL_MEMORY, MODE_FN_ACCESS, MODE_EXTRA = 5, 6, 7
 
 
-def _register(spec: CommandSpec) -> CommandSpec:
+def _register(spec: AtolCommandSpec) -> AtolCommandSpec:
     return REGISTRY.register(spec)
 
 
@@ -37,7 +38,7 @@ def _register(spec: CommandSpec) -> CommandSpec:
 STATUS_FLAGS = BitFlags("battery_flag", "fn_active", "cover_open", "_unused", "paper_present", "drawer_open",
                         "shift_open", "fiscalised")
 
-STATUS = _register(CommandSpec(
+STATUS = _register(AtolCommandSpec(
     FAMILY, b"\x3f", "full status",
     "Запрос состояния ККТ: кассир, дата и время, флаги, заводской номер, модель, режим, номера чека и смены.",
     "Full device status: cashier, date and time, flags, serial number, model, mode, receipt and shift numbers.",
@@ -65,7 +66,7 @@ STATUS = _register(CommandSpec(
 STATE_FLAGS = BitFlags("paper_near_end", "presenter_error", "paper_jam", "recoverable_printer_error", "cutter_error",
                        "mechanical_error", "printer_link_lost", "no_paper")
 
-STATE_CODE = _register(CommandSpec(
+STATE_CODE = _register(AtolCommandSpec(
     FAMILY, b"\x45", "state code",
     "Запрос кода состояния ККТ: режим и подрежим, флаги печатающего устройства.",
     "State code: mode and sub-mode, printer flags (byte 1 is the mode, not an error code).",
@@ -74,7 +75,7 @@ STATE_CODE = _register(CommandSpec(
 ))
 
 # -- A5: Получить тип устройства -----------------------------------------------------------
-DEVICE_TYPE = _register(CommandSpec(
+DEVICE_TYPE = _register(AtolCommandSpec(
     FAMILY, b"\xa5", "device type",
     "Получить тип устройства: версия протокола, тип, модель, режим, версия устройства, название.",
     "Device type: protocol version, device type, model, mode word, device version, name (CP866).",
@@ -90,7 +91,7 @@ DEVICE_TYPE = _register(CommandSpec(
 ))
 
 # -- 56 / 48: modes -------------------------------------------------------------------------
-ENTER_MODE = _register(CommandSpec(
+ENTER_MODE = _register(AtolCommandSpec(
     FAMILY, b"\x56", "enter mode",
     "Вход в режим: режим (младшая тетрада) и пароль (4 байта BCD). Разрешён только в режиме выбора.",
     "Enter a mode: mode (low nibble) and password (4 bytes BCD). Accepted in the select mode only.",
@@ -98,7 +99,7 @@ ENTER_MODE = _register(CommandSpec(
     modes=frozenset({MODE_SELECT}),
 ))
 
-EXIT_MODE = _register(CommandSpec(
+EXIT_MODE = _register(AtolCommandSpec(
     FAMILY, b"\x48", "exit mode",
     "Выход из текущего режима (из подрежима нужен повторный выход).",
     "Leave the current mode (from a sub-mode a second exit is needed).",
@@ -106,7 +107,7 @@ EXIT_MODE = _register(CommandSpec(
 ))
 
 # -- ED: Программирование даты и времени --------------------------------------------------
-SET_DATETIME = _register(CommandSpec(
+SET_DATETIME = _register(AtolCommandSpec(
     FAMILY, b"\xed", "set date and time",
     "Программирование даты и времени: ДД ММ ГГ чч мм сс (BCD).",
     "Set the date and time: DD MM YY hh mm ss (BCD).",
@@ -119,7 +120,7 @@ SET_DATETIME = _register(CommandSpec(
 
 
 # -- message and answer codecs --------------------------------------------------------------
-def encode_message(spec: CommandSpec, params: dict[str, Any] | None = None, *, password: int = 0) -> bytes:
+def encode_message(spec: AtolCommandSpec, params: dict[str, Any] | None = None, *, password: int = 0) -> bytes:
     """``<password BCD 2> <code> <params>`` for ``spec``; raises :class:`InvalidParameter`."""
     try:
         return encode_bcd(password, 2) + spec.code + spec.build_params(params or {})
@@ -127,7 +128,7 @@ def encode_message(spec: CommandSpec, params: dict[str, Any] | None = None, *, p
         raise InvalidParameter(f"{spec.label}: cannot encode {params!r}: {exc}") from exc
 
 
-def split_message(message: bytes) -> tuple[int | None, CommandSpec | None, bytes]:
+def split_message(message: bytes) -> tuple[int | None, AtolCommandSpec | None, bytes]:
     """Emulator side: (access password or None if not BCD, spec or None, parameter bytes)."""
     if len(message) < 3:
         return None, None, b""
@@ -138,7 +139,7 @@ def split_message(message: bytes) -> tuple[int | None, CommandSpec | None, bytes
     return password, spec, params
 
 
-def encode_answer(spec: CommandSpec, fields: dict[str, Any] | None = None, *, error: int = 0) -> bytes:
+def encode_answer(spec: AtolCommandSpec, fields: dict[str, Any] | None = None, *, error: int = 0) -> bytes:
     """Emulator side: the answer bytes for ``spec`` (``error`` ≠ 0 gives the error form)."""
     fmt = spec.answer
     if error:
@@ -155,7 +156,7 @@ def encode_answer(spec: CommandSpec, fields: dict[str, Any] | None = None, *, er
     return b"\x00" + data
 
 
-def answer_error(spec: CommandSpec, answer: bytes) -> int:
+def answer_error(spec: AtolCommandSpec, answer: bytes) -> int:
     """The device error code in ``answer`` (0 when the command succeeded)."""
     if not answer:
         raise ProtocolError(f"{spec.label}: empty answer")
@@ -173,7 +174,7 @@ def answer_error(spec: CommandSpec, answer: bytes) -> int:
     return answer[1]
 
 
-def decode_answer(spec: CommandSpec, answer: bytes) -> Any:
+def decode_answer(spec: AtolCommandSpec, answer: bytes) -> Any:
     """Driver side: check the error byte and parse the data; raises ``DeviceError``."""
     code = answer_error(spec, answer)
     if code:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import construct as cs
 
 from ..common.bcd import Bcd
-from ..spec import AnswerFormat, CommandSpec, TimeoutClass
 from .commands import FAMILY, MODE_FN_ACCESS, MODE_PROGRAMMING, MODE_REGISTRATION, MODE_X_REPORTS, MODE_Z_REPORTS
 from .commands import REGISTRY as _REGISTRY
+from .spec import AnswerFormat, AtolCommandSpec, TimeoutClass
 
 REG = frozenset({MODE_REGISTRATION})
 
@@ -21,8 +21,8 @@ FN_DATETIME = cs.Struct("year" / cs.Int8ub, "month" / cs.Int8ub, "day" / cs.Int8
                         "hour" / cs.Int8ub, "minute" / cs.Int8ub)
 
 
-def _spec(code: bytes, name: str, ru: str, en: str, **kwargs: object) -> CommandSpec:
-    return _REGISTRY.register(CommandSpec(FAMILY, code, name, ru, en, **kwargs))  # type: ignore[arg-type]
+def _spec(code: bytes, name: str, ru: str, en: str, **kwargs: object) -> AtolCommandSpec:
+    return _REGISTRY.register(AtolCommandSpec(FAMILY, code, name, ru, en, **kwargs))  # type: ignore[arg-type]
 
 
 # -- shift -----------------------------------------------------------------------------------
@@ -148,6 +148,9 @@ READ_TABLE = _spec(b"\x46", "read table", "Чтение таблицы: табл
 
 #: ATOL receipt types on the wire (92) by FFD operation (1054)
 RECEIPT_TYPE_BY_OPERATION = {1: 1, 2: 2, 3: 4, 4: 5}
+#: payment form (the FFD tag of its sum: 1031 cash, 1081 electronic, 1215 prepaid, 1216 credit, 1217 other)
+#: -> ATOL's payment type in 99 and 4A
+PAYMENT_TYPE_BY_FORM = {1031: 1, 1081: 2, 1215: 3, 1216: 4, 1217: 5}
 OPERATION_BY_RECEIPT_TYPE = {v: k for k, v in RECEIPT_TYPE_BY_OPERATION.items()}
 CORRECTION_TYPE_BY_OPERATION = {1: 7, 2: 8, 3: 9, 4: 10}
 OPERATION_BY_CORRECTION_TYPE = {v: k for k, v in CORRECTION_TYPE_BY_OPERATION.items()}

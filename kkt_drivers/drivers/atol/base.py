@@ -1,40 +1,37 @@
-"""The ATOL driver: protocol 3.1 commands over transport v2 or v3, typed in and out."""
+"""ATOL protocol 3.1 commands over transport v2 or v3, typed in and out: status, modes, clock."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from ..protocols.atol import commands as c
-from ..protocols.common.bcd import encode_bcd
-from ..protocols.spec import CommandSpec
-from ..session import Session
-from .atol_fiscal import AtolFiscalCommands
-from .atol_types import AtolMode, AtolStateCode, AtolStatus, DeviceInfo, ModeState
+from ...protocols.atol import commands as c
+from ...protocols.atol.spec import AtolCommandSpec
+from ...protocols.common.bcd import encode_bcd
+from ...session import Session
+from .types import AtolMode, AtolStateCode, AtolStatus, DeviceInfo, ModeState
 
 #: default mode passwords (table 3): cashiers 1..28 use their row number
 SYSADMIN_PASSWORD = 30
 ADMIN_PASSWORD = 29
 
 
-class AtolDriver(AtolFiscalCommands):
-    """Drives one ATOL register through a :class:`~kkt_drivers.session.Session`.
+class AtolCommands:
+    """ATOL's own commands, one method per wire command, on a :class:`~kkt_drivers.session.Session`.
 
-    Every method sends whole commands; device refusals raise
-    :class:`~kkt_drivers.errors.DeviceError` with the code and its Russian and English text.
+    Device refusals raise :class:`~kkt_drivers.errors.DeviceError` with the code and its Russian and
+    English text.
     """
-
-    family = "atol"
 
     def __init__(self, session: Session, *, access_password: int = 0) -> None:
         self.session = session
         self.access_password = access_password
 
     # -- raw access ----------------------------------------------------------------------
-    def execute(self, spec: CommandSpec, params: dict[str, Any] | None = None) -> Any:
+    def execute(self, spec: AtolCommandSpec, params: dict[str, Any] | None = None) -> Any:
         """Send a declared command and return its parsed answer data."""
         message = c.encode_message(spec, params, password=self.access_password)
-        answer = self.session.exchange(message, timeout=float(spec.timeout.value), idempotent=spec.idempotent)
+        answer = self.session.exchange(message, timeout=spec.timeout_seconds, idempotent=spec.idempotent)
         return c.decode_answer(spec, answer)
 
     def raw(self, command: bytes, *, timeout: float = 10.0) -> bytes:
@@ -101,12 +98,3 @@ class AtolDriver(AtolFiscalCommands):
         """Программирование даты и времени (``ED``)."""
         self.execute(c.SET_DATETIME, {"day": value.day, "month": value.month, "year": value.year % 100,
                                       "hour": value.hour, "minute": value.minute, "second": value.second})
-
-    def close(self) -> None:
-        self.session.close()
-
-    def __enter__(self) -> AtolDriver:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

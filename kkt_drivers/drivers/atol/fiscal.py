@@ -1,16 +1,16 @@
-"""ATOL fiscal commands, one method per wire command (the :class:`~kkt_drivers.kkt.Kkt` facade
-orchestrates them into whole operations)."""
+"""ATOL fiscal commands, one method per wire command (:mod:`.register` builds the fiscal-register
+protocol from them, and :class:`~kkt_drivers.kkt.Kkt` whole operations from that)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidParameter
-from ..ffd.tlv import encode_tlv
-from ..protocols.atol import fiscal_commands as f
-from ..protocols.common.text import encode_atol
-from ..protocols.spec import CommandSpec
+from ...errors import DeviceError, InvalidParameter
+from ...ffd.tlv import encode_tlv
+from ...protocols.atol import fiscal_commands as f
+from ...protocols.atol.spec import AtolCommandSpec
+from ...protocols.common.text import encode_atol
 
 #: E8 data bytes per block. The protocol text gives the block fields but no size [inferred: none is
 #: published; 200 keeps every E8 frame short].
@@ -26,8 +26,8 @@ def fn_datetime(value: Any) -> datetime | None:
 class AtolFiscalCommands:
     """Mixed into :class:`~kkt_drivers.drivers.atol.AtolDriver`."""
 
-    if TYPE_CHECKING:  # provided by AtolDriver, which this class is mixed into
-        def execute(self, spec: CommandSpec, params: dict[str, Any] | None = None) -> Any: ...
+    if TYPE_CHECKING:  # provided by AtolCommands, mixed into the same driver
+        def execute(self, spec: AtolCommandSpec, params: dict[str, Any] | None = None) -> Any: ...
 
     # -- shift -----------------------------------------------------------------------------
     def open_shift_command(self, text: str = "") -> None:
@@ -84,7 +84,7 @@ class AtolFiscalCommands:
         self.execute(f.DISCOUNT, {"flags": 0, "area": 0 if whole_receipt else 1, "type": 1,
                                   "sign": int(surcharge), "size": amount})
 
-    def pay(self, payment_type: int, amount: int) -> tuple[int, int]:
+    def payment_command(self, payment_type: int, amount: int) -> tuple[int, int]:
         """Расчёт (99) → (remainder, change)."""
         answer = self.execute(f.PAYMENT, {"flags": 0, "type": payment_type, "sum": amount})
         return int(answer.remainder), int(answer.change)
@@ -104,6 +104,7 @@ class AtolFiscalCommands:
         self.execute(f.CASH_OUT, {"flags": 0, "sum": amount})
 
     def cash_in_drawer(self) -> int:
+        """Наличность в денежном ящике (4D), kopecks."""
         return int(self.execute(f.CASH_IN_DRAWER).sum)
 
     # -- ФН --------------------------------------------------------------------------------
@@ -124,8 +125,6 @@ class AtolFiscalCommands:
 
     def fn_document_tlv(self, number: int) -> bytes:
         """The whole document as STLV (A4 45, then A4 46 until the ФН has no more data)."""
-        from ..errors import DeviceError
-
         head = self.execute(f.FN_DOCUMENT_TLV, {"number": number})
         body = bytearray()
         while len(body) < head.size:

@@ -1,0 +1,249 @@
+"""The ATOL driver: the fiscal-register protocol on ATOL's terms: modes and passwords, E8 requisites, tables 3 and 19.
+
+Every method of :class:`~kkt_drivers.register.FiscalRegister` becomes ATOL commands here: the register is
+put into the mode the step needs (registration, reports, ФН access, programming) with the right operator's
+password, requisites travel as E8, server settings live in table 19.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from ...protocols.atol import fiscal_commands as f
+from ...protocols.common.text import encodable_atol
+from ...register import FiscalRegister, Op
+from ...types import (
+    Cashier,
+    DeviceLimits,
+    DeviceStatus,
+    DocumentInfo,
+    FnPhase,
+    FnStatus,
+    Item,
+    OfdStatus,
+    Payment,
+    ReceiptType,
+    Registration,
+    RegistrationKind,
+    ServerKind,
+    ServerSettings,
+    ShiftState,
+    TaxationSystem,
+)
+from .base import AtolCommands
+from .family import CAPABILITIES
+from .fiscal import AtolFiscalCommands, fn_datetime
+from .types import AtolMode
+
+#: default mode passwords (table 3): cashiers 1..28 use their row number
+SYSADMIN_PASSWORD = 30
+ADMIN_PASSWORD = 29
+CASHIER_PASSWORD = 1
+
+LIMITS = DeviceLimits(code_page="cp866", encodable=encodable_atol)
+
+#: table 19 (ОФД): row 1, fields — address, port, ATOL cloud server
+OFD_TABLE, OFD_ADDRESS, OFD_PORT, CLOUD_ADDRESS = 19, 1, 2, 9
+
+
+class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
+    """An ATOL register: the fiscal-register protocol for :class:`~kkt_drivers.kkt.Kkt`, and ATOL's own
+    commands (``status()``, ``execute(spec)``, ``raw(bytes)``…) for everything else.
+    """
+
+    family = "atol"
+    capabilities = CAPABILITIES
+    limits = LIMITS
+    admin_password = ADMIN_PASSWORD
+    sysadmin_password = SYSADMIN_PASSWORD
+
+    # -- modes -----------------------------------------------------------------------------
+    @contextmanager
+    def _mode(self, mode: AtolMode, password: int) -> Iterator[None]:
+        current = self.state_code().mode
+        if current.mode is not mode:
+            if current.mode is not AtolMode.SELECT:
+                self.to_select_mode()
+            self.enter_mode(mode, password)
+        yield
+
+    @staticmethod
+    def _cashier_password(cashier: Cashier) -> int:
+        return CASHIER_PASSWORD if cashier.password is None else cashier.password
+
+    def set_operator_passwords(self, *, admin: int | None = None, system_admin: int | None = None) -> None:
+        if admin is not None:
+            self.admin_password = admin
+        if system_admin is not None:
+            self.sysadmin_password = system_admin
+
+    # -- queries ---------------------------------------------------------------------------
+    def device_status(self) -> DeviceStatus:
+        s = self.status()
+        return DeviceStatus(
+            family=self.family, model=self.model_name(), serial_number=s.serial_number, datetime=s.datetime,
+            fiscalised=s.fiscalised, shift_open=s.shift_open, receipt_open=bool(s.receipt_state),
+            paper_present=s.paper_present, cover_open=s.cover_open, drawer_open=s.drawer_open,
+            firmware=s.firmware.hex(), details=s)
+
+    def model_name(self) -> str:
+        """The model name from ``A5`` (asked once per driver: it does not change)."""
+        name: str | None = getattr(self, "_model_name", None)
+        if name is None:
+            name = self._model_name = self.device_info().name
+        return name
+
+    def shift_state(self) -> ShiftState:
+        fn = self.fn_shift()
+        raw = self.execute(f.READ_REGISTER, {"register": f.REGISTER_SHIFT_STATE, "p1": 0, "p2": 0}).value
+        reg = f.SHIFT_STATE_VALUE.parse(raw)
+        expires = None
+        if reg.open and reg.month:
+            expires = datetime(2000 + reg.year, reg.month, reg.day, reg.hour, reg.minute, reg.second)
+        now = self.read_datetime()
+        return ShiftState(open=bool(fn.open), number=int(fn.shift),
+                          next_receipt_number=int(fn.receipt) + 1 if fn.open else 1,
+                          expired=bool(expires and now > expires), expires_at=expires)
+
+    def fn_status(self) -> FnStatus:
+        s = self.fn_status_raw()
+        v = self.fn_validity()
+        valid = datetime(2000 + v.year, v.month, v.day).date() if v.month else None
+        return FnStatus(phase=FnPhase(s.phase) if s.phase in FnPhase._value2member_map_ else FnPhase.SETUP,
+                        shift_open=bool(s.shift_open), warnings=int(s.warnings),
+                        last_document_datetime=fn_datetime(s.datetime), fn_number=str(s.fn_number),
+                        last_document_number=int(s.last_document), valid_until=valid,
+                        registrations_left=int(v.left))
+
+    def last_document_number(self) -> int:
+        return int(self.fn_status_raw().last_document)
+
+    def ofd_status(self) -> OfdStatus:
+        o = self.fn_ofd()
+        return OfdStatus(unsent_count=int(o.unsent), first_unsent_number=int(o.first_number),
+                         first_unsent_datetime=fn_datetime(o.first_datetime), connected=bool(o.flags & 1))
+
+    def document(self, number: int) -> DocumentInfo:
+        d = self.fn_document(number)
+        return DocumentInfo(number=int(d.number), fiscal_sign=int(d.fiscal_sign),
+                            datetime=fn_datetime(d.datetime) or datetime.min, document_type=int(d.type))
+
+    def document_tlv(self, number: int) -> bytes:
+        return self.fn_document_tlv(number)
+
+    def receipt_is_open(self) -> bool:
+        return bool(self.status().receipt_state)
+
+    # -- shift -----------------------------------------------------------------------------
+    def open_shift(self, cashier: Cashier) -> None:
+        with self._mode(AtolMode.REGISTRATION, self._cashier_password(cashier)):
+            self.open_shift_command(cashier.name)
+
+    def close_shift(self, cashier: Cashier) -> None:
+        with self._mode(AtolMode.Z_REPORTS, self.admin_password):
+            self.z_report_command()
+        self.to_select_mode()
+
+    def x_report(self, cashier: Cashier) -> None:
+        with self._mode(AtolMode.X_REPORTS, self.admin_password):
+            self.x_report_command()
+        self.to_select_mode()
+
+    # -- receipt ---------------------------------------------------------------------------
+    def begin_receipt(self, operation: ReceiptType, *, correction: bool,
+                      taxation: TaxationSystem | None, cashier: Cashier) -> None:
+        table = f.CORRECTION_TYPE_BY_OPERATION if correction else f.RECEIPT_TYPE_BY_OPERATION
+        with self._mode(AtolMode.REGISTRATION, self._cashier_password(cashier)):
+            self.open_receipt(table[int(operation)])
+        if taxation is not None:
+            self.write_requisite(1055, int(taxation))
+        self.write_requisite(1021, cashier.name)
+        if cashier.inn:
+            self.write_requisite(1203, cashier.inn)
+
+    def add_position(self, item: Item) -> None:
+        self.register_position(
+            name=item.name, price=item.price, quantity_milli=int(item.quantity * 1000), amount=item.amount,
+            vat=int(item.vat), method=int(item.payment_method), subject=int(item.payment_subject),
+            discount=item.discount)
+
+    def add_requisite(self, tag: int, value: bytes) -> None:
+        self.write_requisite_raw(tag, value)
+
+    def receipt_discount(self, amount: int) -> None:
+        self.discount(amount)
+
+    def pay(self, payment: Payment) -> None:
+        self.payment_command(f.PAYMENT_TYPE_BY_FORM[int(payment.type)], payment.amount)
+
+    def close_receipt(self, payment: Payment) -> None:
+        self.close_receipt_command(f.PAYMENT_TYPE_BY_FORM[int(payment.type)], payment.amount)
+
+    # -- cash ------------------------------------------------------------------------------
+    def cash_in(self, amount: int, cashier: Cashier) -> None:
+        with self._mode(AtolMode.REGISTRATION, self._cashier_password(cashier)):
+            self.cash_in_command(amount)
+
+    def cash_out(self, amount: int, cashier: Cashier) -> None:
+        with self._mode(AtolMode.REGISTRATION, self._cashier_password(cashier)):
+            self.cash_out_command(amount)
+
+    # -- registration ----------------------------------------------------------------------
+    def _write_registration(self, reg: Registration) -> None:
+        ffd_code = {"1.05": 2, "1.2": 4}[reg.ffd]
+        values: list[tuple[int, object]] = [
+            (1048, reg.user_name), (1018, reg.inn.ljust(12)), (1037, reg.rnm.ljust(20)), (1009, reg.address),
+            (1187, reg.place), (1062, int(reg.taxation)), (1017, reg.ofd_inn.ljust(12)), (1046, reg.ofd_name),
+            (1060, reg.fns_site), (1209, ffd_code), (1002, int(reg.autonomous)), (1109, int(reg.services)),
+            (1108, int(reg.internet)),
+        ]
+        if reg.sender_email:
+            values.append((1117, reg.sender_email))
+        for tag, value in values:
+            self.write_requisite(tag, value)
+
+    def register(self, registration: Registration, *, kind: RegistrationKind, cashier: Cashier,
+                 reasons: int = 0, new_fn_number: str | None = None) -> None:
+        """A6 in the ФН access mode, its requisites written by E8 first (1041 for a new ФН)."""
+        with self._mode(AtolMode.FN_ACCESS, self.sysadmin_password):
+            self._write_registration(registration)
+            if kind is RegistrationKind.REPLACE_FN:
+                if not new_fn_number:
+                    raise ValueError("a ФН replacement needs the new ФН number")
+                self.write_requisite_raw(1041, new_fn_number.encode("ascii"))
+                self.register_command(1, 1)
+            elif kind is RegistrationKind.CHANGE:
+                self.register_command(2, reasons)
+            else:
+                self.register_command(0)
+        self.to_select_mode()
+
+    def close_fn(self, cashier: Cashier) -> None:
+        with self._mode(AtolMode.FN_ACCESS, self.sysadmin_password):
+            self.close_fn_command()
+        self.to_select_mode()
+
+    # -- server settings -------------------------------------------------------------------
+    def server_settings(self) -> ServerSettings:
+        with self._mode(AtolMode.PROGRAMMING, self.sysadmin_password):
+            address = self.read_table(OFD_TABLE, 1, OFD_ADDRESS).decode("ascii", "replace")
+            port = int.from_bytes(self.read_table(OFD_TABLE, 1, OFD_PORT), "big")
+            cloud = self.read_table(OFD_TABLE, 1, CLOUD_ADDRESS).decode("ascii", "replace")
+        self.to_select_mode()
+        return ServerSettings(ofd_address=address, ofd_port=port, vendor_cloud=cloud)
+
+    def set_server(self, kind: ServerKind, address: str, port: int | None = None) -> None:
+        """Table 19: OFD address and port (fields 1, 2), ATOL's cloud server (field 9)."""
+        if kind is ServerKind.KKT_SERVER:
+            raise self.unsupported(Op.KKT_SERVER)
+        writes: list[tuple[int, bytes]] = [(OFD_ADDRESS if kind is ServerKind.OFD else CLOUD_ADDRESS,
+                                            address.encode("ascii"))]
+        if kind is ServerKind.OFD and port is not None:
+            writes.append((OFD_PORT, port.to_bytes(2, "big")))
+        with self._mode(AtolMode.PROGRAMMING, self.sysadmin_password):
+            for field_number, value in writes:
+                self.write_table(OFD_TABLE, 1, field_number, value)
+        self.to_select_mode()
+

@@ -1,0 +1,122 @@
+"""The family table: which device families exist, and where each one's code lives.
+
+Built-in families are ``name → "module:attribute"`` strings, imported only when a URL of that family is
+used; more come from the ``kkt_drivers.families`` entry-point group, so a separate package can add a
+family without touching this one. A family's descriptor (:class:`Family`) says which URL options it owns,
+its link variants and defaults, and opens a driver on a transport. Everything else in ``kkt_drivers``
+knows families only through this module.
+
+Adding a family: ``protocol-notes/README.md`` walks through it.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import import_module
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, ClassVar
+
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from .device import DeviceDriver
+    from .trace import ByteHook
+    from .transport.base import Transport
+
+#: name → "module:attribute" of the family's :class:`Family` descriptor
+BUILTIN_FAMILIES: dict[str, str] = {
+    "atol": "kkt_drivers.drivers.atol.family:FAMILY",
+}
+ENTRY_POINT_GROUP = "kkt_drivers.families"
+#: the device used when neither an argument nor ``$KKT_DEVICE`` names one
+DEFAULT_DEVICE = "emu://atol"
+
+
+@dataclass(frozen=True)
+class FamilyOptions:
+    """A family's parsed URL options; ``variant`` picks one of its links (ATOL: ``v2`` or ``v3``)."""
+
+    variant: str = "default"
+
+
+class Family(abc.ABC):
+    """What the rest of the package needs to know about one device family."""
+
+    name: ClassVar[str]
+    #: ``"register"`` or ``"scale"``
+    kind: ClassVar[str] = "register"
+    title: ClassVar[str] = ""
+    #: URL options this family owns, with a one-line description each
+    options: ClassVar[Mapping[str, str]] = {}
+    #: link variants (several where one family speaks more than one transport generation)
+    variants: ClassVar[tuple[str, ...]] = ("default",)
+    default_variant: ClassVar[str] = "default"
+    #: the operations the family's driver implements (kkt_drivers.register.Op names)
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    default_baudrate: ClassVar[int] = 115200
+    default_tcp_port: ClassVar[int | None] = None
+    #: an emulator personality of this family ships with kkt_emu
+    emulated: ClassVar[bool] = True
+
+    def parse_options(self, options: Mapping[str, str]) -> FamilyOptions:
+        """Check this family's own options (only its keys are given) and return them typed."""
+        variant = options.get("variant", self.default_variant) if "variant" in self.options else self.default_variant
+        if variant not in self.variants:
+            raise ConfigurationError(f"{self.name}: variant must be one of {', '.join(self.variants)}, not {variant!r}")
+        return FamilyOptions(variant)
+
+    def variant_options(self, variant: str) -> dict[str, str]:
+        """The URL options that select ``variant`` (empty for a family with one link)."""
+        if variant not in self.variants:
+            raise ConfigurationError(f"{self.name} has no variant {variant!r}; known: {', '.join(self.variants)}")
+        return {}
+
+    @abc.abstractmethod
+    def open(self, transport: Transport, options: FamilyOptions, *, hooks: Iterable[ByteHook] = ()) -> DeviceDriver:
+        """A driver for a device of this family on an open ``transport``."""
+
+
+_LOADED: dict[str, Family] = {}
+_LOCK = threading.Lock()
+
+
+def _entry_points() -> dict[str, str]:
+    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def family_names() -> list[str]:
+    """Every known family, built in or installed; imports none of them."""
+    return sorted({*BUILTIN_FAMILIES, *_entry_points()})
+
+
+def get_family(name: str) -> Family:
+    """The descriptor of family ``name`` (imported on first use)."""
+    with _LOCK:
+        if name in _LOADED:
+            return _LOADED[name]
+        target = BUILTIN_FAMILIES.get(name) or _entry_points().get(name)
+        if target is None:
+            raise ConfigurationError(f"unknown device family {name!r}; known: {', '.join(family_names())}")
+        module_name, _, attribute = target.partition(":")
+        descriptor = getattr(import_module(module_name), attribute)
+        if not isinstance(descriptor, Family) or descriptor.name != name:
+            raise ConfigurationError(f"{target} is not the descriptor of family {name!r}")
+        _LOADED[name] = descriptor
+        return descriptor
+
+
+def register_family(descriptor: Family) -> None:
+    """Make a family known in this process (tests and plugins; installed packages use the entry point)."""
+    with _LOCK:
+        _LOADED[descriptor.name] = descriptor
+        BUILTIN_FAMILIES.setdefault(descriptor.name, f"{type(descriptor).__module__}:<registered>")
+
+
+def unregister_family(name: str) -> None:
+    with _LOCK:
+        _LOADED.pop(name, None)
+        if BUILTIN_FAMILIES.get(name, "").endswith(":<registered>"):
+            del BUILTIN_FAMILIES[name]
