@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--family", choices=families, default=_default_family(),
                        help=f"device family (default {_default_family()})")
     serve.add_argument("--transport", metavar="VARIANT",
-                       help="the family's link variant (ATOL: v2 or v3); default: the family's own")
+                       help="the family's link variant (kkt-emu models lists them); default: the family's own")
     serve.add_argument("--model", help="model key (see `kkt-emu models`)")
     serve.add_argument("--pty", action="store_true", help="attach through a new pseudo-terminal")
     serve.add_argument("--link", metavar="PATH", help="with --pty: also create a symlink PATH to the pty")
@@ -173,12 +173,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _models(args: argparse.Namespace) -> int:
     rows = models()
+    variants = {m.family: get_family(m.family).variants for m in rows}
     if args.json:
-        print(json.dumps([{"family": m.family, "key": m.key, "name": m.name, "model_code": m.model_code}
-                          for m in rows], ensure_ascii=False))
+        print(json.dumps([{"family": m.family, "key": m.key, "name": m.name, "model_code": m.model_code,
+                           "transports": list(variants[m.family])} for m in rows], ensure_ascii=False))
     else:
         for m in rows:
-            print(f"{m.family:6} {m.key:16} {m.name:14} model code {m.model_code}")
+            print(f"{m.family:6} {m.key:16} {m.name:14} model code {m.model_code:<4} "
+                  f"transports {', '.join(variants[m.family])}")
     return 0
 
 

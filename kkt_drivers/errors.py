@@ -73,8 +73,8 @@ class NotSupported(KktError, NotImplementedError):
     """
 
     def __init__(self, operation: str, family: str = "") -> None:
-        where = f"{family} devices" if family else "this device"
-        super().__init__(f"{where} cannot {operation.replace('_', ' ')} ({operation} is not supported)")
+        where = f"{family} devices do" if family else "this device does"
+        super().__init__(f"{where} not support {operation.replace('_', ' ')} (operation {operation!r})")
         self.operation = operation
         self.family = family
 

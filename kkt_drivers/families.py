@@ -75,6 +75,10 @@ class Family(abc.ABC):
         return {}
 
     @abc.abstractmethod
+    def driver_type(self) -> type[DeviceDriver]:
+        """The class :meth:`open` returns (imported only when asked)."""
+
+    @abc.abstractmethod
     def open(self, transport: Transport, options: FamilyOptions, *, hooks: Iterable[ByteHook] = ()) -> DeviceDriver:
         """A driver for a device of this family on an open ``transport``."""
 

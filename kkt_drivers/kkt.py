@@ -18,7 +18,7 @@ from .errors import ConfigurationError, ConnectionLost, DeviceError, KktError, T
 from .ffd import decode_document
 from .ffd.enums import TaxationSystem
 from .ffd.tlv import encode_tlv
-from .register import FiscalRegister
+from .register import FiscalRegister, Op
 from .types import (
     Cashier,
     CorrectionReceipt,
@@ -96,6 +96,12 @@ class Kkt:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _require(self, *operations: str) -> None:
+        """Refuse an operation the family does not have, before anything is sent."""
+        for operation in operations:
+            if not self.device.supports(operation):
+                raise self.device.unsupported(operation)
+
     def _value(self, tag: int, value: int | str) -> bytes:
         """The TLV value of a requisite, encoded by the FFD tag table."""
         return encode_tlv(tag, value, self.ffd if self.ffd in ("1.05", "1.2") else "1.05")[4:]
@@ -115,10 +121,13 @@ class Kkt:
 
     def ofd_status(self) -> OfdStatus:
         """Статус обмена с ОФД: очередь неотправленных документов."""
+        self._require(Op.OFD_STATUS)
         return self.device.ofd_status()
 
     def document(self, number: int, *, with_tlv: bool = True) -> DocumentInfo:
         """Фискальный документ по номеру, with its TLV read back from the ФН."""
+        if with_tlv:
+            self._require(Op.DOCUMENT_TLV)
         info = self.device.document(number)
         return replace(info, tlv=self.device.document_tlv(number)) if with_tlv else info
 
@@ -169,16 +178,19 @@ class Kkt:
 
     def open_shift(self) -> DocumentInfo:
         """Открыть смену."""
+        self._require(Op.OPEN_SHIFT)
         return self._fiscal_operation(lambda: self.device.open_shift(self.cashier),
                                       lambda before: self.device.shift_state().open)
 
     def close_shift(self) -> DocumentInfo:
         """Закрыть смену (Z-отчёт)."""
+        self._require(Op.CLOSE_SHIFT)
         return self._fiscal_operation(lambda: self.device.close_shift(self.cashier),
                                       lambda before: not self.device.shift_state().open)
 
     def x_report(self) -> None:
         """X-отчёт (без гашения)."""
+        self._require(Op.X_REPORT)
         self.device.x_report(self.cashier)
 
     # -- receipts --------------------------------------------------------------------------
@@ -199,6 +211,7 @@ class Kkt:
         return self._receipt(ReceiptType.BUY_RETURN, receipt)
 
     def _receipt(self, kind: ReceiptType, receipt: Receipt) -> ReceiptResult:
+        self._require(Op.RECEIPT, *((Op.RECEIPT_DISCOUNT,) if receipt.discount else ()))
         taxation = validate_receipt(receipt, self.taxation, self.device.limits)  # before any byte goes out
         d = self.device
 
@@ -271,6 +284,7 @@ class Kkt:
 
     def correction(self, correction: CorrectionReceipt) -> ReceiptResult:
         """Чек коррекции: type, basis, then amounts by VAT rate (FFD 1.05) or the positions (FFD 1.2)."""
+        self._require(Op.CORRECTION)
         ffd = self.fn_ffd()
         taxation = validate_correction(correction, self.taxation, ffd, self.device.limits)
         d = self.device
@@ -290,23 +304,27 @@ class Kkt:
     # -- cash ------------------------------------------------------------------------------
     def cash_in(self, amount: int) -> None:
         """Внесение наличных."""
+        self._require(Op.CASH)
         if amount <= 0:
             raise ValueError("amount must be a positive number of kopecks")
         self.device.cash_in(amount, self.cashier)
 
     def cash_out(self, amount: int) -> None:
         """Выплата (изъятие) наличных."""
+        self._require(Op.CASH)
         if amount <= 0:
             raise ValueError("amount must be a positive number of kopecks")
         self.device.cash_out(amount, self.cashier)
 
     def cash_in_drawer(self) -> int:
         """Наличность в денежном ящике, kopecks."""
+        self._require(Op.CASH)
         return self.device.cash_in_drawer()
 
     # -- registration ----------------------------------------------------------------------
     def _registration(self, registration: Registration, kind: RegistrationKind, done: Callable[[int], bool],
                       reasons: int = 0, new_fn_number: str | None = None) -> DocumentInfo:
+        self._require(Op.REGISTER)
         result = self._fiscal_operation(
             lambda: self.device.register(registration, kind=kind, cashier=self.cashier, reasons=reasons,
                                          new_fn_number=new_fn_number), done)
@@ -332,16 +350,19 @@ class Kkt:
 
     def close_fn(self) -> DocumentInfo:
         """Закрытие фискального режима ФН."""
+        self._require(Op.CLOSE_FN)
         return self._fiscal_operation(lambda: self.device.close_fn(self.cashier),
                                       lambda before: self.device.last_document_number() > before)
 
     # -- server settings -------------------------------------------------------------------
     def set_ofd_server(self, address: str, port: int) -> None:
         """Адрес и порт сервера ОФД."""
+        self._require(Op.OFD_SERVER)
         self.device.set_server(ServerKind.OFD, address, port)
 
     def set_cloud_server(self, address: str) -> None:
         """Адрес облачного сервера производителя (ATOL: личный кабинет)."""
+        self._require(Op.VENDOR_CLOUD)
         self.device.set_server(ServerKind.VENDOR_CLOUD, address)
 
     def server_settings(self) -> dict[str, str | int]:

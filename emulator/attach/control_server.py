@@ -43,22 +43,27 @@ def _handle(control: DeviceControl, request: Any) -> dict[str, Any]:
             raise ValueError("a fault value is a number, a boolean or a hex command code")
         control.set_fault(str(request.get("name")), value)
         return {}
-    core = control.device.fiscal
-    if core is None:
-        raise ValueError(f"{op} needs a device with a fiscal drive")
+    device = control.device
+    core = device.fiscal
+    if op == "status":
+        reply: dict[str, Any] = {"family": device.family, "clock": device.clock.now().isoformat(),
+                                 "commands_executed": device.commands_executed, "fiscal": core is not None}
+        if core is not None:
+            status, shift, ofd = core.status(), core.shift(), core.ofd_status()
+            reply.update({
+                "fn": {"phase": status.phase, "fn_number": status.fn_number, "last_document": status.last_fd_number,
+                       "warnings": int(status.warnings)},
+                "shift": {"open": shift.open, "number": shift.number, "expired": shift.expired},
+                "ofd": {"unsent": ofd.unsent_count, "first_unsent": ofd.first_unsent_number}})
+        return reply
     if op == "set_ofd":
+        if core is None:
+            raise ValueError(f"set_ofd needs a device with a fiscal drive; {device.family} devices have none")
         delay = request.get("delay")
         if delay is not None and (not isinstance(delay, (int, float)) or delay < 0):
             raise ValueError("set_ofd needs a delay in seconds, or null for never")
         core.set_ofd(None if delay is None else float(delay))
         return {}
-    if op == "status":
-        status, shift, ofd = core.status(), core.shift(), core.ofd_status()
-        return {"fn": {"phase": status.phase, "fn_number": status.fn_number, "last_document": status.last_fd_number,
-                       "warnings": int(status.warnings)},
-                "shift": {"open": shift.open, "number": shift.number, "expired": shift.expired},
-                "ofd": {"unsent": ofd.unsent_count, "first_unsent": ofd.first_unsent_number},
-                "clock": control.device.clock.now().isoformat()}
     raise ValueError(f"unknown op {op!r}")
 
 

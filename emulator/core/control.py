@@ -21,8 +21,17 @@ class DeviceControl:
             self.device.clock.advance(seconds)
 
     def set_fault(self, name: str, value: float | int | bool | str = 1) -> None:
+        """Arm a fault; ``withhold_command``/``disconnect_command`` take a hex command code or an operation
+        name (``close_receipt``, ``open_shift``, ``close_shift``, ``register``, ``close_fn``…)."""
+        if name in ("withhold_command", "disconnect_command") and isinstance(value, str):
+            value = self.device.personality.operation_codes.get(value, value)
         with self.device.lock:
             self.device.faults.arm(name, value)
+
+    @property
+    def fiscal(self) -> Any:
+        """The device's virtual ФН (:class:`~kkt_emu.core.fiscal.FiscalCore`), or ``None``."""
+        return self.device.fiscal
 
     @property
     def personality(self) -> Any:

@@ -38,6 +38,12 @@ class Personality(Protocol):
         ...
 
     @property
+    def operation_codes(self) -> Mapping[str, str]:
+        """Operation names (``close_receipt``, ``open_shift``…) -> the hex code of the command that makes
+        the fiscal effect, so faults can be armed by operation in any family."""
+        ...
+
+    @property
     def fiscal(self) -> Any:
         """The virtual ФН (a :class:`~kkt_emu.core.fiscal.FiscalCore`), or ``None`` for a device without one."""
         ...

@@ -70,7 +70,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--emu-attachments", default="inprocess",
                     help="without --device: comma list of emulator attachments (inprocess,pty,tcp)")
     group.addoption("--emu-transports", default="",
-                    help="without --device: comma list of link variants (ATOL: v2,v3); default: each family's own")
+                    help="without --device: comma list of link variants (e.g. v2,v3); default: each family's own")
 
 
 def pytest_configure(config: pytest.Config) -> None:

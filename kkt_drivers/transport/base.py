@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 @runtime_checkable
@@ -20,7 +20,11 @@ class EmulatorControl(Protocol):
         """Move the device clock forward."""
 
     def set_fault(self, name: str, value: float | int | bool | str = 1) -> None:
-        """Arm a fault (see the emulator's FaultPlan for names)."""
+        """Arm a fault (see the emulator's FaultPlan for names); a command fault takes an operation name."""
+
+    @property
+    def fiscal(self) -> Any:
+        """The virtual ФН of the emulated device, or ``None`` for a device without one."""
 
 
 class Transport(abc.ABC):

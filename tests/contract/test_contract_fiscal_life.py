@@ -28,7 +28,7 @@ from kkt_drivers.types import (
 )
 from kkt_drivers.validation import InvalidReceipt
 
-pytestmark = pytest.mark.irreversible
+pytestmark = [pytest.mark.irreversible, pytest.mark.requires("register", "open_shift", "receipt", "close_shift")]
 
 VAT_RATES_105 = (VatRate.VAT_20, VatRate.VAT_10, VatRate.VAT_20_120, VatRate.VAT_10_110, VatRate.VAT_0,
                  VatRate.NO_VAT)
@@ -42,6 +42,7 @@ def _check_document(kkt: Kkt, number: int, doc_type: int) -> dict[int, object]:
     return {f.info.tag: f.value for f in decoded.fields}
 
 
+@pytest.mark.requires("correction", "x_report", "close_fn", "document_tlv")
 def test_register_sell_every_way_correct_report_and_close(kkt: Kkt, registration: Registration) -> None:
     reg = kkt.register(registration)
     assert reg.number == 1 and reg.fiscal_sign > 0
@@ -120,6 +121,21 @@ def test_receipt_qr_string_matches_the_document(kkt: Kkt, registration: Registra
     kkt.close_shift()
 
 
+def test_refusals_are_device_errors_and_leave_no_receipt_open(kkt: Kkt, registration: Registration) -> None:
+    kkt.register(registration)
+    before = kkt.fn_status().last_document_number
+    with pytest.raises(DeviceError) as caught:  # a receipt needs an open shift
+        kkt.sell(make_receipt())
+    assert caught.value.family == kkt.family and caught.value.message and caught.value.message_ru
+    assert not kkt.status().receipt_open and kkt.fn_status().last_document_number == before
+    kkt.open_shift()
+    with pytest.raises(DeviceError):  # the shift is already open
+        kkt.open_shift()
+    assert kkt.sell(make_receipt()).document.number == before + 2
+    kkt.close_shift()
+
+
+@pytest.mark.family("atol")
 def test_error_paths_give_documented_codes(kkt: Kkt, registration: Registration) -> None:
     kkt.register(registration)
     with pytest.raises(DeviceError) as caught:  # a receipt needs an open shift
@@ -160,6 +176,7 @@ def test_invalid_receipts_are_refused_before_any_byte(kkt: Kkt) -> None:
     assert sent == []
 
 
+@pytest.mark.requires("receipt_discount")
 def test_discounts_on_a_position_and_on_the_whole_receipt(kkt: Kkt, registration: Registration) -> None:
     from decimal import Decimal
 
@@ -182,6 +199,7 @@ def test_discounts_on_a_position_and_on_the_whole_receipt(kkt: Kkt, registration
     kkt.close_shift()
 
 
+@pytest.mark.family("atol")
 def test_long_requisites_travel_in_several_e8_blocks(kkt: Kkt, registration: Registration) -> None:
     """A 256-character address (1009's FFD maximum) does not fit one E8 block: it is sent in several."""
     from dataclasses import replace

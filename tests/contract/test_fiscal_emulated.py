@@ -12,7 +12,7 @@ from kkt_drivers.ffd import decode_document
 from kkt_drivers.kkt import Kkt
 from kkt_drivers.types import Registration
 
-pytestmark = pytest.mark.emulator_only
+pytestmark = [pytest.mark.emulator_only, pytest.mark.requires("register", "open_shift", "receipt")]
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_shift_expires_after_24_hours(ready: Kkt, kkt_emulator: Any) -> None:
 
 
 def test_thirty_days_without_the_ofd_block_receipts(ready: Kkt, kkt_emulator: Any) -> None:
-    kkt_emulator.personality.core.set_ofd(None)  # the OFD never confirms
+    kkt_emulator.fiscal.set_ofd(None)  # the OFD never confirms
     ready.sell(make_receipt())
     assert ready.ofd_status().unsent_count >= 1
     ready.close_shift()
@@ -49,19 +49,19 @@ def test_thirty_days_without_the_ofd_block_receipts(ready: Kkt, kkt_emulator: An
 
 
 def test_ofd_confirmation_empties_the_queue(ready: Kkt, kkt_emulator: Any) -> None:
-    kkt_emulator.personality.core.set_ofd(None)
+    kkt_emulator.fiscal.set_ofd(None)
     ready.sell(make_receipt())
     ready.sell(make_receipt())
     status = ready.ofd_status()
     assert status.unsent_count >= 2 and status.first_unsent_number >= 1
     assert status.first_unsent_datetime is not None
-    kkt_emulator.personality.core.set_ofd(0.0)
-    kkt_emulator.personality.core.ofd_tick()
+    kkt_emulator.fiscal.set_ofd(0.0)
+    kkt_emulator.fiscal.ofd_tick()
     assert ready.ofd_status().unsent_count == 0
 
 
 def test_exhausted_fn_memory_refuses_documents(ready: Kkt, kkt_emulator: Any) -> None:
-    core = kkt_emulator.personality.core
+    core = kkt_emulator.fiscal
     core.fill_memory(core.config.capacity)
     with pytest.raises(DeviceError) as caught:
         ready.sell(make_receipt())
@@ -71,7 +71,7 @@ def test_exhausted_fn_memory_refuses_documents(ready: Kkt, kkt_emulator: Any) ->
 
 def test_lost_answer_to_close_receipt_never_duplicates_the_document(ready: Kkt, kkt_emulator: Any) -> None:
     before = ready.fn_status().last_document_number
-    kkt_emulator.set_fault("withhold_command", "4a")
+    kkt_emulator.set_fault("withhold_command", "close_receipt")
     ready.driver.session.execution_scale = 0.05  # notice the lost answer in 1 s, not 20 s
     result = ready.sell(make_receipt())
     ready.driver.session.execution_scale = 1.0
@@ -84,9 +84,10 @@ def test_lost_answer_to_close_receipt_never_duplicates_the_document(ready: Kkt, 
 def test_device_state_outlives_the_connection(ready: Kkt, kkt_emulator: Any) -> None:
     ready.sell(make_receipt())
     last = ready.fn_status().last_document_number
-    assert kkt_emulator.personality.core.last_document().number == last
+    assert kkt_emulator.fiscal.last_document().number == last
 
 
+@pytest.mark.family("atol")
 def test_the_clock_cannot_be_set_during_a_shift(ready: Kkt) -> None:
     """ATOL refuses ED in an open shift, so the ФН's 5-minute rule (17h) cannot be reached from the host;
     with the shift closed the clock moves and the next shift works (the jump is reset by that document)."""
@@ -104,11 +105,12 @@ def test_the_clock_cannot_be_set_during_a_shift(ready: Kkt) -> None:
     assert ready.sell(make_receipt()).document.datetime >= target.replace(second=0)
 
 
+@pytest.mark.requires("close_shift", "close_fn")
 def test_fn_replacement_starts_a_new_drive(ready: Kkt, kkt_emulator: Any, registration: Registration) -> None:
     ready.sell(make_receipt())
     ready.close_shift()
-    kkt_emulator.personality.core.set_ofd(0.0)
-    kkt_emulator.personality.core.ofd_tick()
+    kkt_emulator.fiscal.set_ofd(0.0)
+    kkt_emulator.fiscal.ofd_tick()
     ready.close_fn()
     old = ready.fn_status()
     assert old.phase.name in ("ARCHIVE", "POST_FISCAL")
@@ -123,7 +125,7 @@ def test_fn_replacement_starts_a_new_drive(ready: Kkt, kkt_emulator: Any, regist
 def test_connection_dropped_after_close_receipt_never_duplicates_the_document(ready: Kkt, kkt_emulator: Any) -> None:
     """The device runs 4A and hangs up (TCP, in-process) or loses the answer (a pty cannot hang up)."""
     before = ready.fn_status().last_document_number
-    kkt_emulator.set_fault("disconnect_command", "4a")
+    kkt_emulator.set_fault("disconnect_command", "close_receipt")
     ready.driver.session.execution_scale = 0.05
     result = ready.sell(make_receipt())
     ready.driver.session.execution_scale = 1.0
@@ -134,7 +136,7 @@ def test_connection_dropped_after_close_receipt_never_duplicates_the_document(re
 def test_connection_dropped_after_opening_the_shift_is_settled_from_the_fn(kkt: Kkt, kkt_emulator: Any,
                                                                           registration: Registration) -> None:
     kkt.register(registration)
-    kkt_emulator.set_fault("disconnect_command", "9a")
+    kkt_emulator.set_fault("disconnect_command", "open_shift")
     kkt.driver.session.execution_scale = 0.05
     opened = kkt.open_shift()
     kkt.driver.session.execution_scale = 1.0
@@ -142,6 +144,7 @@ def test_connection_dropped_after_opening_the_shift_is_settled_from_the_fn(kkt: 
     assert kkt.fn_status().last_document_number == 2
 
 
+@pytest.mark.family("atol")
 def test_e8_blocks_out_of_order_are_refused_and_forget_the_partial_requisite(ready: Kkt) -> None:
     """Block numbers must run 0..count-1 under one count; anything else is 13h and drops what came."""
     from kkt_drivers.drivers.atol import AtolMode
@@ -175,6 +178,7 @@ def test_e8_blocks_out_of_order_are_refused_and_forget_the_partial_requisite(rea
     assert decode_document(ready.document(result.document.number).tlv).get(1008) is None
 
 
+@pytest.mark.family("atol")
 def test_a_requisite_value_over_65535_bytes_is_refused_before_sending(ready: Kkt) -> None:
     from kkt_drivers.errors import InvalidParameter
 
@@ -185,6 +189,7 @@ def test_a_requisite_value_over_65535_bytes_is_refused_before_sending(ready: Kkt
     assert sent == []
 
 
+@pytest.mark.requires("correction", "close_shift", "close_fn")
 def test_lost_answers_on_every_fiscal_operation_never_make_a_second_document(
         kkt: Kkt, kkt_emulator: Any, registration: Registration) -> None:
     """Registration (A6), Z-report (5A), correction close (4A), ФН closing (A7) and replacement (A6 again):
@@ -208,16 +213,16 @@ def test_lost_answers_on_every_fiscal_operation_never_make_a_second_document(
         finally:
             kkt.driver.session.execution_scale = 1.0
 
-    assert lossy("a6", lambda: kkt.register(registration)).number == 1
+    assert lossy("register", lambda: kkt.register(registration)).number == 1
     kkt.open_shift()
     correction = CorrectionReceipt(ReceiptType.SELL, CorrectionType.SELF, date(2026, 3, 2), "1", "сбой",
                                    (Payment(PaymentType.CASH, 5000),), taxation=TaxationSystem.OSN)
-    assert lossy("4a", lambda: kkt.correction(correction)).document.number == 3
-    assert lossy("5a", kkt.close_shift).number == 4
-    kkt_emulator.personality.core.set_ofd(0.0)
-    kkt_emulator.personality.core.ofd_tick()
-    assert lossy("a7", kkt.close_fn).number == 5
+    assert lossy("close_receipt", lambda: kkt.correction(correction)).document.number == 3
+    assert lossy("close_shift", kkt.close_shift).number == 4
+    kkt_emulator.fiscal.set_ofd(0.0)
+    kkt_emulator.fiscal.ofd_tick()
+    assert lossy("close_fn", kkt.close_fn).number == 5
     assert kkt.fn_status().last_document_number == 5
-    replaced = lossy("a6", lambda: kkt.replace_fn("9999078900054321", registration))
+    replaced = lossy("register", lambda: kkt.replace_fn("9999078900054321", registration))
     assert replaced.number == 1 and kkt.fn_status().fn_number == "9999078900054321"
     assert kkt.fn_status().last_document_number == 1

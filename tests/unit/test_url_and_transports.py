@@ -52,7 +52,8 @@ def test_unknown_options_are_refused() -> None:
 
 
 @pytest.mark.parametrize(("url", "message"), [
-    ("atol+tcp://10.0.0.5:5555?baudrate=9600", "'baudrate' is an option of serial, socket, rfc2217, spy connections, not of atol\\+tcp:// URLs"),
+    ("atol+tcp://10.0.0.5:5555?baudrate=9600",
+     "'baudrate' is an option of serial, socket, rfc2217, spy connections, not of atol\\+tcp:// URLs"),
     ("atol+usb://2912:0005?timeout=1", "'timeout' is an option of serial, .* connections, not of atol\\+usb://"),
     ("atol:///dev/ttyUSB0?model=atol-55f", "'model' is an option of the emulator"),
     ("atol:///dev/ttyUSB0?colour=red", "'colour' is not an option of atol\\+serial:// URLs; they take: baudrate, "

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import construct as cs
 
@@ -100,6 +100,13 @@ class AtolPersonality(FiscalHandlers):
     @property
     def fiscal(self) -> FiscalCore:
         return self.core
+
+    #: operation -> the command that makes its fiscal effect
+    operation_codes: ClassVar[dict[str, str]] = {
+        "open_shift": "9a", "close_shift": "5a", "x_report": "67", "begin_receipt": "92", "add_position": "eb",
+        "pay": "99", "close_receipt": "4a", "cancel_receipt": "59", "cash_in": "49", "cash_out": "4f",
+        "register": "a6", "close_fn": "a7",
+    }
 
     def command_bytes(self, message: bytes) -> bytes:
         """The message without its two-byte access password."""

@@ -59,6 +59,11 @@ class AtolFamily(Family):
         super().variant_options(variant)
         return {"transport": variant}
 
+    def driver_type(self) -> type[DeviceDriver]:
+        from .driver import AtolDriver
+
+        return AtolDriver
+
     def open(self, transport: Transport, options: FamilyOptions, *, hooks: Iterable[ByteHook] = ()) -> DeviceDriver:
         from ...protocols.atol.link_v2 import AtolV2Link
         from ...protocols.atol.link_v3 import AtolV3Link
