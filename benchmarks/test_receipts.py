@@ -155,7 +155,7 @@ def open_kkt() -> Iterator[Callable[[str, str], Ready]]:
 def _wire_info(ready: Ready, call: Callable[[], object]) -> dict[str, int]:
     """Per-call wire counts of ``call`` in the steady state (one warm-up call first)."""
     ready.kkt.status()  # v3: a C2 reply is pending from now on, as in the steady state
-    status_tx, _, _ = ready.wire.measure(ready.kkt.status)
+    status_tx, _, _ = ready.wire.measure(ready.kkt.driver.status)
     call()
     tx, rx, waited = ready.wire.measure(call)
     assert tx % status_tx == 0, (tx, status_tx)
@@ -183,7 +183,7 @@ def test_receipt_sell(benchmark: BenchmarkFixture, open_kkt: Callable[[str, str]
 def test_receipt_status(benchmark: BenchmarkFixture, open_kkt: Callable[[str, str], Ready],
                         attachment: str, generation: str) -> None:
     ready = open_kkt(attachment, generation)
-    info = _wire_info(ready, ready.kkt.status)
+    info = _wire_info(ready, ready.kkt.driver.status)
     benchmark.extra_info.update(info)
-    status = benchmark(ready.kkt.status)
+    status = benchmark(ready.kkt.driver.status)
     assert status.receipt_state == 0 and info["commands"] == 1
