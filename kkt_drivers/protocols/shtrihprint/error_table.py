@@ -1,0 +1,105 @@
+"""Штрих-Принт error codes (the second byte of a reply), as data.
+
+Codes and Russian texts follow appendix 5 of the vendor's protocol description v1.3 (2010); the
+entries marked v1.6 appear only in one client written against the v1.6 description (NurMarketKassa)
+[1src]. English texts are our translations. See protocol-notes/scales/README.md §Штрих-Принт.
+"""
+
+from __future__ import annotations
+
+from ..error_table import ErrorEntry, ErrorTable
+
+FAMILY = "shtrihprint"
+
+#: codes known only from the v1.6 reading of one client
+V16_ONLY = frozenset({7, 116, 143, 144, 154, 155, 156})
+
+SHTRIHPRINT_ERROR_ENTRIES: tuple[ErrorEntry, ...] = (
+    ErrorEntry(0, "Ошибок нет", "No error"),
+    ErrorEntry(1, "Нет бумаги", "Out of paper"),
+    ErrorEntry(2, "Этикетка не спозиционирована", "Label not positioned"),
+    ErrorEntry(3, "Открыта печатающая головка", "Print head open"),
+    ErrorEntry(4, "Не снята отпечатанная этикетка", "Printed label not removed"),
+    ErrorEntry(5, "Перегрев печатной головки", "Print head overheated"),
+    ErrorEntry(6, "Перегрев печатной головки во время печати", "Print head overheated while printing"),
+    ErrorEntry(7, "Пустой формат этикетки", "Empty label format (v1.6)"),
+    ErrorEntry(9, "Печать прервана / неполная печать", "Printing interrupted / incomplete"),
+    ErrorEntry(10, "Ошибка при чтении часов", "Clock read error"),
+    ErrorEntry(11, "Ошибка при паковке / распаковке даты", "Date packing/unpacking error"),
+    ErrorEntry(12, "Ошибка при чтении сообщений", "Message read error"),
+    ErrorEntry(13, "Ошибка при чтении накоплений", "Totals read error"),
+    ErrorEntry(14, "Ошибка при формировании ШК", "Barcode generation error"),
+    ErrorEntry(15, "Ошибка в значении количества", "Invalid quantity"),
+    ErrorEntry(16, "Ошибка в значении веса", "Invalid weight"),
+    ErrorEntry(17, "Ошибка в значении тары", "Invalid tare"),
+    ErrorEntry(18, "Ошибка в значении цены", "Invalid price"),
+    ErrorEntry(19, "Ошибка в значении стоимости", "Invalid amount"),
+    ErrorEntry(20, "Нулевая стоимость", "Zero amount"),
+    ErrorEntry(100, "Совпадение весового и штучного префиксов", "Weighed and piece prefixes coincide"),
+    ErrorEntry(101, "Неверный префикс итоговой этикетки", "Invalid total-label prefix"),
+    ErrorEntry(102, "Совпадение номера весов и префикса итоговой этикетки",
+               "Scale number coincides with the total-label prefix"),
+    ErrorEntry(103, "Совпадение группового кода товара и префикса итоговой этикетки",
+               "Group code coincides with the total-label prefix"),
+    ErrorEntry(104, "Совпадение префикса весового товара и префикса итоговой этикетки",
+               "Weighed-goods prefix coincides with the total-label prefix"),
+    ErrorEntry(105, "Совпадение префикса штучного товара и префикса итоговой этикетки",
+               "Piece-goods prefix coincides with the total-label prefix"),
+    ErrorEntry(106, "Неверный тип префикса ШК", "Invalid barcode prefix type"),
+    ErrorEntry(107, "Неверный номер весов", "Invalid scale number"),
+    ErrorEntry(108, "Неверный номер группового кода товара", "Invalid group code number"),
+    ErrorEntry(109, "Неверное количество строк в наименовании товара", "Invalid number of name lines"),
+    ErrorEntry(110, "Неверное количество строк в наименовании магазина", "Invalid number of shop-name lines"),
+    ErrorEntry(111, "Неверный весовой префикс", "Invalid weighed-goods prefix"),
+    ErrorEntry(112, "Неверный штучный префикс", "Invalid piece-goods prefix"),
+    ErrorEntry(113, "Неверный номер формата этикетки", "Invalid label format number"),
+    ErrorEntry(114, "Неверный номер формата ШК", "Invalid barcode format number"),
+    ErrorEntry(115, "Печать опционально запрещена", "Printing disabled by a setting"),
+    ErrorEntry(116, "Неверный GS1-префикс", "Invalid GS1 prefix (v1.6)"),
+    ErrorEntry(120, "Неизвестная команда", "Unknown command"),
+    ErrorEntry(121, "Неверная длина данных команды", "Wrong command data length"),
+    ErrorEntry(122, "Неверный пароль", "Wrong password"),
+    ErrorEntry(123, "Команда не реализуется в данном режиме", "Command not available in this mode"),
+    ErrorEntry(124, "Неверное значение параметра", "Invalid parameter value"),
+    ErrorEntry(125, "Порт не поддерживается", "Port not supported"),
+    ErrorEntry(126, "Поддерживается только чтение", "Read only"),
+    ErrorEntry(127, "Невозможна печать копии", "Copy cannot be printed"),
+    ErrorEntry(128, "Неверный номер ПЛУ", "Invalid PLU number"),
+    ErrorEntry(129, "Неверный номер строки сообщения", "Invalid message line number"),
+    ErrorEntry(130, "Неверный код товара", "Invalid item code"),
+    ErrorEntry(131, "Неверная цена товара", "Invalid item price"),
+    ErrorEntry(132, "Неверный срок годности товара", "Invalid shelf life"),
+    ErrorEntry(133, "Неверная тара товара", "Invalid item tare"),
+    ErrorEntry(134, "Неверный групповой код товара", "Invalid item group code"),
+    ErrorEntry(135, "Неверный номер сообщения", "Invalid message number"),
+    ErrorEntry(136, "Неверный номер изображения", "Invalid image number"),
+    ErrorEntry(139, "Таблица товаров пуста", "Goods table is empty"),
+    ErrorEntry(140, "Пустое ПЛУ", "Empty PLU"),
+    ErrorEntry(141, "Товар выбран", "Goods item selected"),
+    ErrorEntry(142, "Неверная дата реализации", "Invalid sell-by date"),
+    ErrorEntry(143, "Неверная дата изготовления", "Invalid production date (v1.6)"),
+    ErrorEntry(144, "Неверный предпочитаемый тип префикса ШК", "Invalid preferred barcode prefix type (v1.6)"),
+    ErrorEntry(145, "Сумматор не пуст", "Summator not empty"),
+    ErrorEntry(146, "Сумматор пуст", "Summator empty"),
+    ErrorEntry(147, "Добавление в сумматор невозможно", "Cannot add to the summator"),
+    ErrorEntry(148, "Отмена последнего добавления в сумматор невозможна", "Cannot undo the last summator addition"),
+    ErrorEntry(149, "Печать итоговой этикетки запрещена", "Total label printing disabled"),
+    ErrorEntry(150, "Ошибка при попытке установки нуля", "Zero setting failed"),
+    ErrorEntry(151, "Ошибка при установке тары", "Tare setting failed"),
+    ErrorEntry(152, "Вес не фиксирован", "Weight not fixed"),
+    ErrorEntry(153, "Переполнение стоимости", "Amount overflow"),
+    ErrorEntry(154, "Неверный номер предпочитаемого формата ШК", "Invalid preferred barcode format (v1.6)"),
+    ErrorEntry(155, "Таблица товаров не пуста", "Goods table not empty (v1.6)"),
+    ErrorEntry(156, "ПЛУ не найдено", "PLU not found (v1.6)"),
+    ErrorEntry(161, "Размер изображения превышает лимит", "Image too large"),
+    ErrorEntry(162, "Неверный номер символа", "Invalid character number"),
+    ErrorEntry(163, "Неверный размер символа", "Invalid character size"),
+    ErrorEntry(164, "Неверный номер блока", "Invalid block number"),
+    ErrorEntry(165, "Сбой часов", "Clock failure"),
+    ErrorEntry(167, "Не реализуется интерфейсом", "Not available on this interface"),
+    ErrorEntry(168, "Ошибка структуры базы", "Database structure error"),
+    ErrorEntry(169, "Не инициализирована или неисправна SRAM", "SRAM not initialised or faulty"),
+    ErrorEntry(170, "Исчерпан лимит попыток обращения с неверным паролем", "Too many wrong-password attempts"),
+)
+
+SHTRIHPRINT_ERRORS = ErrorTable(FAMILY, SHTRIHPRINT_ERROR_ENTRIES)
