@@ -1,0 +1,330 @@
+"""Shtrih-M device error codes and the ФН codes a register with a ФН reports, as plain data.
+
+The error code is the byte after the command code in every answer (``<code> <error> <data…>``); when it is
+not zero the answer holds nothing else. Two tables:
+
+* :data:`SHTRIH_CLASSIC_ERRORS` — the register's own table of the ЭКЛЗ era (codes 00h–E4h);
+* :data:`SHTRIH_ERRORS` — what a register with a ФН (fiscal drive, 54-ФЗ) reports: codes 01h–20h are the ФН's
+  own answer codes passed through, 2Fh/30h are ФН link errors, and from 21h up the register's classic codes
+  still apply. pyshtrih switches tables the same way (its ``fs`` flag); this is the default for decoding.
+
+The Russian texts are the vendor's; the English ones are our translations. Sources (tags in
+:data:`ERROR_SOURCES`):
+
+* ``P20`` — vendor specification «Протокол работы ККТ» v2.0, build 23 (09.04.2014), table «Коды ошибок»
+  (github.com/shtrih-m/javapos_shtrih, ``Doc/SHTRIH/ПротоколККТ_2.0_11_asemenov_rev1.docx``);
+* ``P20R`` — codes absent from that table but listed, with the same texts, both in the later revision of
+  the vendor specification (same repository, ``ПротоколККТ_2.0_asemenov_rev11.doc``) and in pyshtrih
+  (github.com/oleg-golovanov/pyshtrih @ 6de82f3, ``pyshtrih/excepts.py``);
+* ``FN`` — vendor «Протокол ФР (Команды работы с ФН)», table «Коды ошибок ФН» (same repository,
+  ``Doc/SHTRIH/Протокол ФР (Команды работы с ФН).docx``); pyshtrih's ``fs_codes`` agree code for code;
+* ``FNLINK`` — 2Fh «Таймаут обмена с ФН» and 30h «ФН не отвечает»: listed by two independent ФН-era
+  client drivers (search-corpus file ids 42843591091 and 6791603458; repositories not publicly named).
+
+Known disagreements: 26h is «Вносимая клиентом сумма меньше суммы чека» in P20 but «В ФП присутствует 3 или
+более битые записи сменных итогов» in pyshtrih; 3Ch is «Смена открыта – операция невозможна» in P20 but
+«ЭКЛЗ: неверный регистрационный номер» in the later revision (its note 3 says the code was reworded). The P20
+texts are kept. ФН codes missing from the vendor ФН table (0Ah–0Fh, 13h and others of the FNS ФН protocol)
+are not guessed: they decode as unknown codes.
+"""
+
+from __future__ import annotations
+
+from ..error_table import ErrorEntry, ErrorTable
+
+FAMILY = "shtrih"
+
+_P20, _P20R, _FN, _FNLINK = "P20", "P20R", "FN", "FNLINK"
+
+#: code → source tag, per table
+ERROR_SOURCES: dict[str, dict[int, str]] = {"classic": {}, "fn": {}}
+
+
+def _e(code: int, ru: str, en: str, source: str) -> ErrorEntry:
+    ERROR_SOURCES["classic"][code] = source
+    return ErrorEntry(code, ru, en)
+
+
+def _f(code: int, ru: str, en: str, source: str) -> ErrorEntry:
+    ERROR_SOURCES["fn"][code] = source
+    return ErrorEntry(code, ru, en)
+
+
+#: The register's own codes (ЭКЛЗ era), ordered by code.
+CLASSIC_ENTRIES: tuple[ErrorEntry, ...] = (
+    _e(0x00, "Ошибок нет", "No error", _P20),
+    _e(0x01, "Неисправен накопитель ФП 1, ФП 2 или часы",
+       "Fiscal memory 1, fiscal memory 2 or the clock is faulty", _P20),
+    _e(0x02, "Отсутствует ФП 1", "Fiscal memory 1 is missing", _P20),
+    _e(0x03, "Отсутствует ФП 2", "Fiscal memory 2 is missing", _P20),
+    _e(0x04, "Некорректные параметры в команде обращения к ФП", "Invalid parameters in a fiscal memory command", _P20),
+    _e(0x05, "Нет запрошенных данных", "No requested data", _P20),
+    _e(0x06, "ФП в режиме вывода данных", "Fiscal memory is busy outputting data", _P20),
+    _e(0x07, "Некорректные параметры в команде для данной реализации ФП",
+       "Invalid parameters for this fiscal memory implementation", _P20),
+    _e(0x08, "Команда не поддерживается в данной реализации ФП",
+       "Command not supported by this fiscal memory implementation", _P20),
+    _e(0x09, "Некорректная длина команды", "Invalid command length", _P20),
+    _e(0x0A, "Формат данных не BCD", "Data is not in BCD format", _P20),
+    _e(0x0B, "Неисправна ячейка памяти ФП при записи итога", "Fiscal memory cell failed while writing a total", _P20),
+    _e(0x0C, "Переполнение необнуляемой суммы", "Non-resettable total overflow", _P20R),
+    _e(0x0D, "Переполнение суммы итогов смен", "Shift totals sum overflow", _P20R),
+    _e(0x11, "Не введена лицензия", "Licence not entered", _P20),
+    _e(0x12, "Заводской номер уже введен", "Serial number already entered", _P20),
+    _e(0x13, "Текущая дата меньше даты последней записи в ФП",
+       "Current date is earlier than the date of the last fiscal memory record", _P20),
+    _e(0x14, "Область сменных итогов ФП переполнена", "Fiscal memory shift totals area is full", _P20),
+    _e(0x15, "Смена уже открыта", "Shift already open", _P20),
+    _e(0x16, "Смена не открыта", "Shift not open", _P20),
+    _e(0x17, "Номер первой смены больше номера последней смены",
+       "First shift number is greater than the last shift number", _P20),
+    _e(0x18, "Дата первой смены больше даты последней смены",
+       "First shift date is later than the last shift date", _P20),
+    _e(0x19, "Нет данных в ФП", "No data in fiscal memory", _P20),
+    _e(0x1A, "Область перерегистраций в ФП переполнена", "Fiscal memory re-registration area is full", _P20),
+    _e(0x1B, "Заводской номер не введен", "Serial number not entered", _P20),
+    _e(0x1C, "В заданном диапазоне есть поврежденная запись", "A damaged record lies in the requested range", _P20),
+    _e(0x1D, "Повреждена последняя запись сменных итогов", "The last shift totals record is damaged", _P20),
+    _e(0x1E, "Запись фискализации (перерегистрации ККМ) в накопителе не найдена",
+       "Fiscalisation (re-registration) record not found in the storage", _P20R),
+    _e(0x1F, "Отсутствует память регистров", "Register memory is missing", _P20),
+    _e(0x20, "Переполнение денежного регистра при добавлении", "Money register overflow on addition", _P20),
+    _e(0x21, "Вычитаемая сумма больше содержимого денежного регистра",
+       "Amount to subtract exceeds the money register", _P20),
+    _e(0x22, "Неверная дата", "Invalid date", _P20),
+    _e(0x23, "Нет записи активизации", "No activation record", _P20),
+    _e(0x24, "Область активизаций переполнена", "Activation area is full", _P20),
+    _e(0x25, "Нет активизации с запрашиваемым номером", "No activation with the requested number", _P20),
+    _e(0x26, "Вносимая клиентом сумма меньше суммы чека",
+       "Amount tendered by the customer is less than the receipt total", _P20),
+    _e(0x27, "Признак несовпадения КС, з/н, перерегистраций или активизаций.",
+       "Mismatch of checksum, serial number, re-registrations or activations", _P20),
+    _e(0x28, "Технологическая метка в накопителе присутствует", "Technological mark present in the storage", _P20R),
+    _e(0x29, "Технологическая метка в накопителе отсутствует, возможно накопитель пуст",
+       "Technological mark missing from the storage; the storage may be empty", _P20R),
+    _e(0x2A, "Фактическая емкость микросхемы накопителя не соответствует текущей версии ПО",
+       "Actual storage chip capacity does not match the firmware version", _P20R),
+    _e(0x2B, "Невозможно отменить предыдущую команду", "The previous command cannot be cancelled", _P20),
+    _e(0x2C, "Обнулённая касса (повторное гашение невозможно)",
+       "Register already zeroed (a second Z-report is not possible)", _P20),
+    _e(0x2D, "Сумма чека по секции меньше суммы сторно",
+       "Receipt amount in the department is less than the void amount", _P20),
+    _e(0x2E, "В ККТ нет денег для выплаты", "Not enough cash in the register for the payout", _P20),
+    _e(0x2F, "Не совпадает заводской номер ККМ в оперативной памяти ФП с номером в накопителе",
+       "Register serial number in fiscal memory RAM differs from the one in the storage", _P20R),
+    _e(0x30, "ККТ заблокирован, ждет ввода пароля налогового инспектора",
+       "Register locked, waiting for the tax inspector's password", _P20),
+    _e(0x31, "Сигнатура емкости накопителя не соответствует текущей версии ПО",
+       "Storage capacity signature does not match the firmware version", _P20R),
+    _e(0x32, "Требуется выполнение общего гашения", "A general reset is required", _P20),
+    _e(0x33, "Некорректные параметры в команде", "Invalid command parameters", _P20),
+    _e(0x34, "Нет данных", "No data", _P20),
+    _e(0x35, "Некорректный параметр при данных настройках", "Parameter not valid with the current settings", _P20),
+    _e(0x36, "Некорректные параметры в команде для данной реализации ККТ",
+       "Parameters not valid for this register implementation", _P20),
+    _e(0x37, "Команда не поддерживается в данной реализации ККТ",
+       "Command not supported by this register implementation", _P20),
+    _e(0x38, "Ошибка в ПЗУ", "ROM error", _P20),
+    _e(0x39, "Внутренняя ошибка ПО ККТ", "Internal firmware error", _P20),
+    _e(0x3A, "Переполнение накопления по надбавкам в смене", "Shift surcharge accumulator overflow", _P20),
+    _e(0x3B, "Переполнение накопления в смене", "Shift accumulator overflow", _P20),
+    _e(0x3C, "Смена открыта – операция невозможна", "Shift is open: operation not possible", _P20),
+    _e(0x3D, "Смена не открыта – операция невозможна", "Shift not open: operation not possible", _P20),
+    _e(0x3E, "Переполнение накопления по секциям в смене", "Shift department accumulator overflow", _P20),
+    _e(0x3F, "Переполнение накопления по скидкам в смене", "Shift discount accumulator overflow", _P20),
+    _e(0x40, "Переполнение диапазона скидок", "Discount range overflow", _P20),
+    _e(0x41, "Переполнение диапазона оплаты наличными", "Cash payment range overflow", _P20),
+    _e(0x42, "Переполнение диапазона оплаты типом 2", "Payment type 2 range overflow", _P20),
+    _e(0x43, "Переполнение диапазона оплаты типом 3", "Payment type 3 range overflow", _P20),
+    _e(0x44, "Переполнение диапазона оплаты типом 4", "Payment type 4 range overflow", _P20),
+    _e(0x45, "Сумма всех типов оплаты меньше итога чека", "Sum of all payments is less than the receipt total", _P20),
+    _e(0x46, "Не хватает наличности в кассе", "Not enough cash in the register", _P20),
+    _e(0x47, "Переполнение накопления по налогам в смене", "Shift tax accumulator overflow", _P20),
+    _e(0x48, "Переполнение итога чека", "Receipt total overflow", _P20),
+    _e(0x49, "Операция невозможна в открытом чеке данного типа",
+       "Operation not possible in an open receipt of this type", _P20),
+    _e(0x4A, "Открыт чек – операция невозможна", "A receipt is open: operation not possible", _P20),
+    _e(0x4B, "Буфер чека переполнен", "Receipt buffer overflow", _P20),
+    _e(0x4C, "Переполнение накопления по обороту налогов в смене", "Shift tax turnover accumulator overflow", _P20),
+    _e(0x4D, "Вносимая безналичной оплатой сумма больше суммы чека",
+       "Non-cash payment exceeds the receipt total", _P20),
+    _e(0x4E, "Смена превысила 24 часа", "Shift has exceeded 24 hours", _P20),
+    _e(0x4F, "Неверный пароль", "Invalid password", _P20),
+    _e(0x50, "Идет печать предыдущей команды", "Printing of the previous command is in progress", _P20),
+    _e(0x51, "Переполнение накоплений наличными в смене", "Shift cash accumulator overflow", _P20),
+    _e(0x52, "Переполнение накоплений по типу оплаты 2 в смене", "Shift payment type 2 accumulator overflow", _P20),
+    _e(0x53, "Переполнение накоплений по типу оплаты 3 в смене", "Shift payment type 3 accumulator overflow", _P20),
+    _e(0x54, "Переполнение накоплений по типу оплаты 4 в смене", "Shift payment type 4 accumulator overflow", _P20),
+    _e(0x55, "Чек закрыт – операция невозможна", "Receipt closed: operation not possible", _P20),
+    _e(0x56, "Нет документа для повтора", "No document to repeat", _P20),
+    _e(0x57, "ЭКЛЗ: количество закрытых смен не совпадает с ФП",
+       "EKLZ: number of closed shifts differs from fiscal memory", _P20),
+    _e(0x58, "Ожидание команды продолжения печати", "Waiting for the continue-printing command", _P20),
+    _e(0x59, "Документ открыт другим оператором", "Document opened by another operator", _P20),
+    _e(0x5A, "Скидка превышает накопления в чеке", "Discount exceeds the receipt accumulation", _P20),
+    _e(0x5B, "Переполнение диапазона надбавок", "Surcharge range overflow", _P20),
+    _e(0x5C, "Понижено напряжение 24В", "24 V supply voltage is low", _P20),
+    _e(0x5D, "Таблица не определена", "Table not defined", _P20),
+    _e(0x5E, "Некорректная операция", "Invalid operation", _P20),
+    _e(0x5F, "Отрицательный итог чека", "Negative receipt total", _P20),
+    _e(0x60, "Переполнение при умножении", "Multiplication overflow", _P20),
+    _e(0x61, "Переполнение диапазона цены", "Price range overflow", _P20),
+    _e(0x62, "Переполнение диапазона количества", "Quantity range overflow", _P20),
+    _e(0x63, "Переполнение диапазона отдела", "Department range overflow", _P20),
+    _e(0x64, "ФП отсутствует", "Fiscal memory missing", _P20),
+    _e(0x65, "Не хватает денег в секции", "Not enough money in the department", _P20),
+    _e(0x66, "Переполнение денег в секции", "Department money overflow", _P20),
+    _e(0x67, "Ошибка связи с ФП", "Fiscal memory communication error", _P20),
+    _e(0x68, "Не хватает денег по обороту налогов", "Not enough money in the tax turnover", _P20),
+    _e(0x69, "Переполнение денег по обороту налогов", "Tax turnover money overflow", _P20),
+    _e(0x6A, "Ошибка питания в момент ответа по I2C", "Power failure during an I2C answer", _P20),
+    _e(0x6B, "Нет чековой ленты", "No receipt paper", _P20),
+    _e(0x6C, "Нет контрольной ленты", "No journal (control tape) paper", _P20),
+    _e(0x6D, "Не хватает денег по налогу", "Not enough money for the tax", _P20),
+    _e(0x6E, "Переполнение денег по налогу", "Tax money overflow", _P20),
+    _e(0x6F, "Переполнение по выплате в смене", "Shift payout overflow", _P20),
+    _e(0x70, "Переполнение ФП", "Fiscal memory overflow", _P20),
+    _e(0x71, "Ошибка отрезчика", "Cutter error", _P20),
+    _e(0x72, "Команда не поддерживается в данном подрежиме", "Command not supported in this submode", _P20),
+    _e(0x73, "Команда не поддерживается в данном режиме", "Command not supported in this mode", _P20),
+    _e(0x74, "Ошибка ОЗУ", "RAM error", _P20),
+    _e(0x75, "Ошибка питания", "Power failure", _P20),
+    _e(0x76, "Ошибка принтера: нет импульсов с тахогенератора", "Printer error: no pulses from the tachometer", _P20),
+    _e(0x77, "Ошибка принтера: нет сигнала с датчиков", "Printer error: no signal from the sensors", _P20),
+    _e(0x78, "Замена ПО", "Firmware replaced", _P20),
+    _e(0x79, "Замена ФП", "Fiscal memory replaced", _P20),
+    _e(0x7A, "Поле не редактируется", "Field cannot be edited", _P20),
+    _e(0x7B, "Ошибка оборудования", "Hardware error", _P20),
+    _e(0x7C, "Не совпадает дата", "Date does not match", _P20),
+    _e(0x7D, "Неверный формат даты", "Invalid date format", _P20),
+    _e(0x7E, "Неверное значение в поле длины", "Invalid value in the length field", _P20),
+    _e(0x7F, "Переполнение диапазона итога чека", "Receipt total range overflow", _P20),
+    _e(0x80, "Ошибка связи с ФП", "Fiscal memory communication error (I2C controller timeout)", _P20),
+    _e(0x81, "Ошибка связи с ФП",
+       "Fiscal memory communication error (controller missing or incomplete UART frame)", _P20),
+    _e(0x82, "Ошибка связи с ФП", "Fiscal memory communication error (bad I2C frame data format)", _P20),
+    _e(0x83, "Ошибка связи с ФП", "Fiscal memory communication error (bad I2C frame checksum)", _P20),
+    _e(0x84, "Переполнение наличности", "Cash overflow", _P20),
+    _e(0x85, "Переполнение по продажам в смене", "Shift sales overflow", _P20),
+    _e(0x86, "Переполнение по покупкам в смене", "Shift purchases overflow", _P20),
+    _e(0x87, "Переполнение по возвратам продаж в смене", "Shift sale returns overflow", _P20),
+    _e(0x88, "Переполнение по возвратам покупок в смене", "Shift purchase returns overflow", _P20),
+    _e(0x89, "Переполнение по внесению в смене", "Shift cash-in overflow", _P20),
+    _e(0x8A, "Переполнение по надбавкам в чеке", "Receipt surcharge overflow", _P20),
+    _e(0x8B, "Переполнение по скидкам в чеке", "Receipt discount overflow", _P20),
+    _e(0x8C, "Отрицательный итог надбавки в чеке", "Negative receipt surcharge total", _P20),
+    _e(0x8D, "Отрицательный итог скидки в чеке", "Negative receipt discount total", _P20),
+    _e(0x8E, "Нулевой итог чека", "Zero receipt total", _P20),
+    _e(0x8F, "Касса не фискализирована", "Register not fiscalised", _P20),
+    _e(0x90, "Поле превышает размер, установленный в настройках", "Field exceeds the size set in the settings", _P20),
+    _e(0x91, "Выход за границу поля печати при данных настройках шрифта",
+       "Outside the print area with the current font settings", _P20),
+    _e(0x92, "Наложение полей", "Fields overlap", _P20),
+    _e(0x93, "Восстановление ОЗУ прошло успешно", "RAM recovered successfully", _P20),
+    _e(0x94, "Исчерпан лимит операций в чеке", "Receipt operation limit reached", _P20),
+    _e(0x95, "Неизвестная ошибка ЭКЛЗ", "Unknown EKLZ error", _P20),
+    _e(0x96, "Выполните суточный отчет с гашением", "Perform a daily report with reset (Z-report)", _P20R),
+    _e(0x9B, "Некорректное действие", "Invalid action", _P20R),
+    _e(0x9C, "Товар не найден по коду в базе товаров", "Item not found by code in the goods database", _P20R),
+    _e(0x9D, "Неверные данные в записе о товаре в базе товаров", "Invalid data in the goods database record", _P20R),
+    _e(0x9E, "Неверный размер файла базы или регистров товаров",
+       "Invalid size of the goods database or goods registers file", _P20R),
+    _e(0xA0, "Ошибка связи с ЭКЛЗ", "EKLZ communication error", _P20),
+    _e(0xA1, "ЭКЛЗ отсутствует", "EKLZ missing", _P20),
+    _e(0xA2, "ЭКЛЗ: Некорректный формат или параметр команды", "EKLZ: invalid command format or parameter", _P20),
+    _e(0xA3, "Некорректное состояние ЭКЛЗ", "Invalid EKLZ state", _P20),
+    _e(0xA4, "Авария ЭКЛЗ", "EKLZ failure", _P20),
+    _e(0xA5, "Авария КС в составе ЭКЛЗ", "Crypto processor failure in the EKLZ", _P20),
+    _e(0xA6, "Исчерпан временной ресурс ЭКЛЗ", "EKLZ time resource exhausted", _P20),
+    _e(0xA7, "ЭКЛЗ переполнена", "EKLZ full", _P20),
+    _e(0xA8, "ЭКЛЗ: Неверные дата и время", "EKLZ: invalid date and time", _P20),
+    _e(0xA9, "ЭКЛЗ: Нет запрошенных данных", "EKLZ: no requested data", _P20),
+    _e(0xAA, "Переполнение ЭКЛЗ (отрицательный итог документа)", "EKLZ overflow (negative document total)", _P20),
+    _e(0xAF, "Некорректные значения принятых данных от ЭКЛЗ", "Invalid data received from the EKLZ", _P20R),
+    _e(0xB0, "ЭКЛЗ: Переполнение в параметре количество", "EKLZ: quantity parameter overflow", _P20),
+    _e(0xB1, "ЭКЛЗ: Переполнение в параметре сумма", "EKLZ: amount parameter overflow", _P20),
+    _e(0xB2, "ЭКЛЗ: Уже активизирована", "EKLZ: already activated", _P20),
+    _e(0xB4, "Найденная запись фискализации (регистрации ККМ) повреждена",
+       "The fiscalisation (registration) record found is damaged", _P20R),
+    _e(0xB5, "Запись заводского номера ККМ повреждена", "The register serial number record is damaged", _P20R),
+    _e(0xB6, "Найденная запись активизации ЭКЛЗ повреждена", "The EKLZ activation record found is damaged", _P20R),
+    _e(0xB7, "Записи сменных итогов в накопителе не найдены", "No shift totals records found in the storage", _P20R),
+    _e(0xB8, "Последняя запись сменных итогов не записана", "The last shift totals record was not written", _P20R),
+    _e(0xB9, "Сигнатура версии структуры данных в накопителе не совпадает с текущей версией ПО",
+       "Storage data structure version signature does not match the firmware", _P20R),
+    _e(0xBA, "Структура накопителя повреждена", "Storage structure damaged", _P20R),
+    _e(0xBB, "Текущая дата+время меньше даты+времени последней записи активизации ЭКЛЗ",
+       "Current date and time earlier than the last EKLZ activation record", _P20R),
+    _e(0xBC, "Текущая дата+время меньше даты+времени последней записи фискализации (перерегистрации ККМ)",
+       "Current date and time earlier than the last fiscalisation (re-registration) record", _P20R),
+    _e(0xBD, "Текущая дата меньше даты последней записи сменного итога",
+       "Current date earlier than the last shift totals record", _P20R),
+    _e(0xBE, "Команда не поддерживается в текущем состоянии", "Command not supported in the current state", _P20R),
+    _e(0xBF, "Инициализация накопителя невозможна", "Storage initialisation not possible", _P20R),
+    _e(0xC0, "Контроль даты и времени (подтвердите дату и время)",
+       "Date and time check (confirm the date and time)", _P20),
+    _e(0xC1, "ЭКЛЗ: суточный отчёт с гашением прервать нельзя",
+       "EKLZ: a daily report with reset cannot be interrupted", _P20),
+    _e(0xC2, "Превышение напряжения в блоке питания", "Power supply overvoltage", _P20),
+    _e(0xC3, "Несовпадение итогов чека и ЭКЛЗ", "Receipt totals differ from the EKLZ", _P20),
+    _e(0xC4, "Несовпадение номеров смен", "Shift numbers differ", _P20),
+    _e(0xC5, "Буфер подкладного документа пуст", "Slip document buffer empty", _P20R),
+    _e(0xC6, "Подкладной документ отсутствует", "Slip document missing", _P20),
+    _e(0xC7, "Поле не редактируется в данном режиме", "Field cannot be edited in this mode", _P20),
+    _e(0xC8, "Нет связи с принтером или отсутствуют импульсы от таходатчика",
+       "No connection with the printer or no pulses from the tachometer", _P20R),
+    _e(0xC9, "Перегрев печатающей головки", "Print head overheated", _P20),
+    _e(0xCA, "Температура вне условий эксплуатации", "Temperature outside operating conditions", _P20),
+    _e(0xCB, "Неверный подытог чека", "Invalid receipt subtotal", _P20R),
+    _e(0xCC, "Смена в ЭКЛЗ уже закрыта", "EKLZ shift already closed", _P20R),
+    _e(0xCD, "Обратитесь в ЦТО: тест целостности архива ЭКЛЗ не прошел, код ошибки ЭКЛЗ можно запросить командой 10H",
+       "Contact the service centre: EKLZ archive integrity test failed (EKLZ error code via command 10h)", _P20R),
+    _e(0xCE, "Лимит минимального свободного объема ОЗУ или ПЗУ на ККМ исчерпан",
+       "Minimum free RAM or ROM limit of the register reached", _P20R),
+    _e(0xCF, "Неверная дата (Часы сброшены? Установите дату!)", "Invalid date (clock reset? set the date)", _P20R),
+    _e(0xD0, "Отчет по контрольной ленте не распечатан!", "Journal report not printed", _P20R),
+    _e(0xD1, "Нет данных в буфере", "No data in the buffer", _P20R),
+    _e(0xD5, "Критическая ошибка при загрузке ERRxx", "Critical error while loading ERRxx", _P20R),
+    _e(0xE0, "Ошибка связи с купюроприемником", "Bill acceptor communication error", _P20R),
+    _e(0xE1, "Купюроприемник занят", "Bill acceptor busy", _P20R),
+    _e(0xE2, "Итог чека не соответствует итогу купюроприемника",
+       "Receipt total does not match the bill acceptor total", _P20R),
+    _e(0xE3, "Ошибка купюроприемника", "Bill acceptor error", _P20R),
+    _e(0xE4, "Итог купюроприемника не нулевой", "Bill acceptor total is not zero", _P20R),
+)
+
+#: Codes a register with a ФН reports instead of the classic 01h–20h, 2Fh and 30h.
+FN_ENTRIES: tuple[ErrorEntry, ...] = (
+    _f(0x00, "Ошибок нет", "No error", _FN),
+    _f(0x01, "Неизвестная команда, неверный формат посылки или неизвестные параметры",
+       "FN: unknown command, malformed message or unknown parameters", _FN),
+    _f(0x02, "Неверное состояние ФН", "FN: the fiscal drive is in the wrong state for this command", _FN),
+    _f(0x03, "Ошибка ФН", "FN: fiscal drive failure (request the extended error details)", _FN),
+    _f(0x04, "Ошибка КС", "FN: crypto coprocessor failure (request the extended error details)", _FN),
+    _f(0x05, "Закончен срок эксплуатации ФН", "FN: the fiscal drive's service life is over", _FN),
+    _f(0x06, "Архив ФН переполнен", "FN: the fiscal drive archive is full", _FN),
+    _f(0x07, "Неверные дата и/или время", "FN: invalid date and/or time", _FN),
+    _f(0x08, "Нет запрошенных данных", "FN: the requested data is not in the archive", _FN),
+    _f(0x09, "Некорректное значение параметров команды",
+       "FN: command parameters are well-formed but their values are wrong", _FN),
+    _f(0x10, "Превышение размеров TLV данных", "FN: TLV data too large", _FN),
+    _f(0x11, "Нет транспортного соединения", "FN: no transport connection with the OFD", _FN),
+    _f(0x12, "Исчерпан ресурс КС (криптографического сопроцессора)",
+       "FN: crypto coprocessor resource exhausted (the fiscal mode must be closed)", _FN),
+    _f(0x14, "Исчерпан ресурс хранения", "FN: storage resource for OFD documents exhausted", _FN),
+    _f(0x15, "Исчерпан ресурс Ожидания передачи сообщения",
+       "FN: the oldest unsent message has waited more than 30 days", _FN),
+    _f(0x16, "Продолжительность смены более 24 часов", "FN: the shift has lasted more than 24 hours", _FN),
+    _f(0x17, "Неверная разница во времени между 2 операцими",
+       "FN: time between two operations differs by more than 5 minutes from the drive's timer", _FN),
+    _f(0x20, "Сообщение от ОФД не может быть принято", "FN: the OFD message cannot be accepted", _FN),
+    _f(0x2F, "Таймаут обмена с ФН", "Timeout talking to the fiscal drive", _FNLINK),
+    _f(0x30, "ФН не отвечает", "The fiscal drive does not answer", _FNLINK),
+)
+
+SHTRIH_CLASSIC_ERRORS = ErrorTable(FAMILY, CLASSIC_ENTRIES)
+
+_FN_CODES = {entry.code for entry in FN_ENTRIES}
+#: the ФН-era table: ФН codes, then the classic codes from 21h up that the ФН codes do not replace
+SHTRIH_ERRORS = ErrorTable(FAMILY, (*FN_ENTRIES, *(entry for entry in CLASSIC_ENTRIES
+                                                   if entry.code > 0x20 and entry.code not in _FN_CODES)))
