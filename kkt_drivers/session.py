@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable
 from typing import Protocol
 
-from .errors import ConnectionLost, KktError, Timeout
+from .errors import ConnectionLost, KktError, ProtocolError, Timeout
 from .protocols.actions import Action, Deliver, Fail, Send, Wait
 from .trace import ByteHook, log_bytes
 from .transport.base import Transport
@@ -99,6 +99,9 @@ class Session:
             if link.busy:
                 link.abort()
             raise
+        except Exception as exc:  # a bug or an unforeseen input in a link must not escape untyped
+            link.abort()
+            raise ProtocolError(f"the link failed on the device's bytes: {type(exc).__name__}: {exc}") from exc
 
     def reconnect(self) -> None:
         """Open a fresh connection to the same device; the link forgets any half-done exchange."""

@@ -42,6 +42,8 @@ class DeviceConnection:
         self.bytes_out = 0
         #: the device hung up on this client (a ``disconnect_command`` fault)
         self.closed = False
+        #: monotonic time of the last bytes from the client (idle connections are closed by the server loop)
+        self.last_input = time.monotonic()
 
     def _apply(self, actions: list[Action], now: float) -> None:
         faults = self.device.faults
@@ -76,10 +78,16 @@ class DeviceConnection:
         self.link.arm_faults(faults)
 
     def receive(self, data: bytes, now: float | None = None) -> None:
+        """Bytes from the client. Whatever they are, the connection keeps serving: an exception in the
+        link is recorded as an incident and the bytes that caused it are dropped."""
         now = time.monotonic() if now is None else now
         self.bytes_in += len(data)
-        self._arm_link_faults()
-        self._apply(self.link.receive(data), now)
+        self.last_input = now
+        try:
+            self._arm_link_faults()
+            self._apply(self.link.receive(data), now)
+        except Exception as exc:
+            self.device.incidents.record("link", exc)
         if self.device.hangup_pending:
             self.device.hangup_pending = False
             self.closed = True
@@ -88,7 +96,10 @@ class DeviceConnection:
         now = time.monotonic() if now is None else now
         if self.deadline is not None and now >= self.deadline:
             self.deadline = None
-            self._apply(self.link.timeout(), now)
+            try:
+                self._apply(self.link.timeout(), now)
+            except Exception as exc:
+                self.device.incidents.record("link", exc)
 
     def next_event(self) -> float | None:
         """The earliest time something is due (a link deadline or stalled output)."""

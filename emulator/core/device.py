@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from .clock import DeviceClock
 from .faults import FaultPlan, FaultValue
+from .incidents import Incidents
 
 
 class Outcome(Protocol):
@@ -32,6 +33,10 @@ class Personality(Protocol):
     def execute(self, message: bytes) -> Outcome: ...
 
     def reset(self) -> None: ...
+
+    def failure(self, message: bytes, error: BaseException) -> Outcome:
+        """The answer to ``message`` when executing it raised ``error``: the family's error code."""
+        ...
 
     def command_bytes(self, message: bytes) -> bytes:
         """The message from its command code on (what ``withhold_command`` faults match)."""
@@ -71,7 +76,7 @@ class VirtualDevice:
     """
 
     def __init__(self, personality: Personality, clock: DeviceClock, *, name: str = "",
-                 link_faults: Mapping[str, FaultValue] | None = None) -> None:
+                 link_faults: Mapping[str, FaultValue] | None = None, incidents: Incidents | None = None) -> None:
         self.personality = personality
         self.clock = clock
         self.faults = FaultPlan(link_defaults=dict(link_faults or {}))
@@ -80,6 +85,8 @@ class VirtualDevice:
         self.commands_executed = 0
         #: set by a ``disconnect_command`` fault; the connection that ran the command hangs up
         self.hangup_pending = False
+        #: exceptions met while serving this device (answered, logged, reported by ``control status``)
+        self.incidents = incidents or Incidents()
 
     @property
     def family(self) -> str:
@@ -91,9 +98,14 @@ class VirtualDevice:
         return self.personality.fiscal
 
     def execute(self, message: bytes) -> Outcome:
+        """Run one command; an exception inside the personality becomes the family's error answer."""
         with self.lock:
             self.commands_executed += 1
-            return self.personality.execute(message)
+            try:
+                return self.personality.execute(message)
+            except Exception as exc:
+                self.incidents.record("execute", exc)
+                return self.personality.failure(message, exc)
 
     def execute_for(self, link: AnswerControl, message: bytes) -> Outcome:
         """Execute ``message`` for a connection's link, applying command faults: a withheld answer makes the

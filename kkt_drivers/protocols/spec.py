@@ -86,12 +86,16 @@ def fixed_size(schema: Any) -> int:
         return int(schema.sizeof())
     except cs.SizeofError:
         pass
+    if isinstance(schema, cs.Renamed):
+        return fixed_size(schema.subcon)
+    if isinstance(schema, cs.Select):  # alternatives (``Optional`` among them): the shortest one suffices
+        return min((fixed_size(sub) for sub in schema.subcons), default=0)
     total = 0
     for sub in getattr(schema, "subcons", ()):
         try:
             total += int(sub.sizeof())
         except cs.SizeofError:
-            total += fixed_size(sub) if getattr(sub, "subcons", None) else 0
+            total += fixed_size(sub)
     return total
 
 

@@ -120,6 +120,9 @@ class ProbePersonality:
     def command_bytes(self, message: bytes) -> bytes:
         return message
 
+    def failure(self, message: bytes, error: BaseException) -> Answer:
+        return Answer(b"ERR internal", failed=True)
+
     def reset(self) -> None:
         self.pings = 0
 

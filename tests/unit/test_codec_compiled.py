@@ -66,3 +66,13 @@ def test_bcd_refuses_non_digits_and_short_input_in_compiled_code() -> None:
         compiled.parse(b"\x10")
     with pytest.raises(cs.MappingError):
         compiled.build({"v": 100000})
+
+
+def test_fixed_size_counts_an_optional_field_as_absent() -> None:
+    """``Optional`` is a ``Select`` of the field and ``Pass``: a short answer without it is still whole."""
+    import construct as cs
+
+    from kkt_drivers.protocols.spec import fixed_size
+
+    assert fixed_size(cs.Struct("a" / cs.Int8ub, "b" / cs.Optional(cs.Int16ub))) == 1
+    assert fixed_size(cs.Struct("a" / cs.Int8ub, "b" / cs.Int16ub, "t" / cs.GreedyBytes)) == 3

@@ -10,6 +10,7 @@ from ...core.clock import DeviceClock
 from ...core.connection import DeviceLink
 from ...core.device import ModelInfo, VirtualDevice
 from ...core.fiscal import FiscalCore, FnConfig
+from ...core.incidents import Incidents
 from ...core.tape import Tape
 from .link_v2 import AtolV2DeviceLink
 from .link_v3 import AtolV3DeviceLink
@@ -57,8 +58,9 @@ def create_device(profile: str = DEFAULT_PROFILE, *, name: str = "", state_dir: 
                       archive_path=state_dir / "fn.sqlite" if state_dir is not None else None)
     tables = SettingsTables(state_dir / "atol-tables.json" if state_dir is not None else None)
     printer = TapePrinter(tape, tape_width or chosen.line_width) if tape is not None else None
-    personality = AtolPersonality(chosen, clock, core, tables=tables, tape=printer)
-    return VirtualDevice(personality, clock, name=name, link_faults=LINK_FAULTS)
+    incidents = Incidents()
+    personality = AtolPersonality(chosen, clock, core, tables=tables, tape=printer, incidents=incidents)
+    return VirtualDevice(personality, clock, name=name, link_faults=LINK_FAULTS, incidents=incidents)
 
 
 def create_link(device: VirtualDevice, generation: str) -> DeviceLink:

@@ -32,6 +32,7 @@ E_REPORT_TYPE = 0xA3  # Неверный тип отчёта
 E_BAD_PASSWORD = 0xA4  # Недопустимый пароль (not BCD)
 E_NOT_FISCAL = 0xA8  # ККТ не фискализирована
 E_FN_STATE = 0xD4  # Неверное состояние ФН
+E_INTERNAL = 0xD5  # Неисправимая ошибка ФН (the emulator's answer when a handler fails: inferred)
 E_FN_NO_DATA = 0xDA  # В ФН нет запрошенных данных
 E_FN_RESOURCE = 0xEA  # Исчерпан ресурс КС ФН
 E_30_DAYS = 0xEF  # Исчерпан ресурс ожидания передачи сообщения в ФН

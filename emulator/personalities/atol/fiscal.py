@@ -72,6 +72,7 @@ class FiscalHandlers:
     drawer: int
     _tlv_queue: list[bytes]
     _requisite_blocks: RequisiteBlocks | None
+    incidents: Any
 
     def fiscal_handlers(self) -> dict[bytes, Any]:
         return {
@@ -99,8 +100,12 @@ class FiscalHandlers:
             raise Refusal(atol_code(err.code, self.core.status().warnings)) from None
 
     def _print(self, result: Any) -> None:
+        """Print a document that already exists: a printer failure never undoes it (it is recorded)."""
         if self.tape is not None:
-            self.tape.print_document(result.tlv)
+            try:
+                self.tape.print_document(result.tlv)
+            except Exception as exc:
+                self.incidents.record("tape", exc)
 
     def _refresh_counters(self) -> None:
         shift = self.core.shift()
@@ -158,7 +163,10 @@ class FiscalHandlers:
         if req.type != 1:
             raise Refusal(E_REPORT_TYPE)
         if self.tape is not None:
-            self.tape.print_x_report(self.core.shift(), self.core.shift_totals(), self.drawer)
+            try:
+                self.tape.print_x_report(self.core.shift(), self.core.shift_totals(), self.drawer)
+            except Exception as exc:
+                self.incidents.record("tape", exc)
 
     # -- receipt ---------------------------------------------------------------------------
     def _open_receipt(self, req: Any) -> None:

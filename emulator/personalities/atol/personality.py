@@ -22,10 +22,12 @@ from kkt_drivers.protocols.common.text import encode_atol
 
 from ...core.clock import DeviceClock
 from ...core.fiscal import FiscalCore
+from ...core.incidents import Incidents
 from .codes import (
     E_BAD_PASSWORD,
     E_FIELD,
     E_FORMAT,
+    E_INTERNAL,
     E_INVALID_DATE,
     E_INVALID_TIME,
     E_LENGTH,
@@ -71,8 +73,9 @@ class AtolPersonality(FiscalHandlers):
     family = "atol"
 
     def __init__(self, profile: AtolProfile, clock: DeviceClock, core: FiscalCore, *,
-                 tables: SettingsTables | None = None, tape: Any = None) -> None:
+                 tables: SettingsTables | None = None, tape: Any = None, incidents: Incidents | None = None) -> None:
         self.profile = profile
+        self.incidents = incidents or Incidents()
         self.clock = clock
         self.core = core
         self.tables = tables or SettingsTables()
@@ -145,6 +148,12 @@ class AtolPersonality(FiscalHandlers):
         except Refusal as refusal:
             return self._refuse(spec, refusal.code)
         return Execution(c.encode_answer(spec, fields or {}), False, float(spec.timeout.value))
+
+    def failure(self, message: bytes, error: BaseException) -> Execution:
+        """A handler raised: answer 0xD5 «Неисправимая ошибка ФН» [inferred: how a register reports an
+        internal fault is not published]. The receipt being built, if any, stays as it was."""
+        _, spec, _ = c.split_message(message)
+        return self._refuse(spec, E_INTERNAL)
 
     def _refuse(self, spec: AtolCommandSpec | None, code: int) -> Execution:
         if spec is None:

@@ -31,7 +31,9 @@ class Packet:
 
 @dataclass(frozen=True, slots=True)
 class BadPacket:
-    """A packet that failed: ``reason`` is ``crc``, ``escape``, ``length`` or ``truncated``."""
+    """A packet that failed: ``reason`` is ``crc``, ``escape``, ``length``, ``id`` or ``truncated``.
+
+    ``packet_id`` is set only when it is a valid id (one a reply may carry)."""
 
     packet_id: int | None
     reason: str
@@ -149,6 +151,10 @@ class AtolV3Framer:
                 self._len = size
                 self._state = self._ID
         elif state == self._ID:
+            if byte == ESC:  # no packet can carry this id (encode refuses it): the packet is bad
+                events.append(BadPacket(None, "id"))
+                self._state = self._IDLE
+                return
             self._id = byte
             self._state = self._DATA if self._len else self._CRC
         else:
