@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the paper tape to FILE ('-' = standard error, to keep stdout for the ready line)")
     serve.add_argument("--tape-width", type=int, choices=(32, 48, 57), help="characters per tape line")
     serve.add_argument("--ffd", choices=("1.05", "1.2"), help="FFD mode of the virtual ФН (default 1.05)")
+    serve.add_argument("--max-connections", type=int, default=64, metavar="N",
+                       help="TCP clients served at once; one more is closed at once (default 64)")
+    serve.add_argument("--idle-timeout", type=float, default=600.0, metavar="SECONDS",
+                       help="close a TCP client silent this long (default 600)")
     serve.add_argument("--control", nargs="?", const=DEFAULT_TCP, type=_host_port, metavar="HOST:PORT",
                        help="open a JSON-lines control port (clock, faults, OFD, reset, status); default loopback")
     control = sub.add_parser("control", help="steer a running emulator through its control port")
@@ -125,7 +129,7 @@ def _serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"kkt-emu serve: {exc}", file=sys.stderr)
         return 2
-    loop = ServerLoop()
+    loop = ServerLoop(max_connections=args.max_connections, idle_timeout=args.idle_timeout)
     ready: dict[str, Any] = {"event": "ready", "family": args.family, "transport": variant,
                              "model": args.model or "default", "urls": []}
     if args.state is not None:

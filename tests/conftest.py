@@ -7,7 +7,12 @@ earlier one.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from hypothesis import HealthCheck, settings
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests/samples.py for every test folder
 
 settings.register_profile(
     "kkt",

@@ -47,7 +47,10 @@ def _handle(control: DeviceControl, request: Any) -> dict[str, Any]:
     core = device.fiscal
     if op == "status":
         reply: dict[str, Any] = {"family": device.family, "clock": device.clock.now().isoformat(),
-                                 "commands_executed": device.commands_executed, "fiscal": core is not None}
+                                 "commands_executed": device.commands_executed, "fiscal": core is not None,
+                                 "incidents": {"total": device.incidents.total,
+                                               "recent": [{"at": i.at, "where": i.where, "error": i.error}
+                                                          for i in device.incidents.recent()[-10:]]}}
         if core is not None:
             status, shift, ofd = core.status(), core.shift(), core.ofd_status()
             reply.update({

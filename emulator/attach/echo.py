@@ -6,12 +6,17 @@ prove that a pty passes every byte value unchanged.
 
 from __future__ import annotations
 
+import time
+
 
 class EchoConnection:
     def __init__(self) -> None:
         self._out = bytearray()
+        self.closed = False
+        self.last_input = time.monotonic()
 
     def receive(self, data: bytes, now: float | None = None) -> None:
+        self.last_input = time.monotonic() if now is None else now
         self._out += data
 
     def poll(self, now: float | None = None) -> None:

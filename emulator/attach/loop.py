@@ -4,11 +4,16 @@ Reads are fed to each :class:`~kkt_emu.core.connection.DeviceConnection`; its du
 written with back-pressure (partial writes are kept and retried when the fd is writable, so a
 pty's ~20 KB buffer or a slow TCP peer never loses bytes); link deadlines are honoured by
 computing the select timeout from the connections' next events.
+
+The loop cannot be knocked offline: network connections are bounded (``max_connections``; one more is
+accepted and closed at once), a connection silent for ``idle_timeout`` seconds is closed, and an
+exception while serving one endpoint drops that endpoint (and is logged), never the thread.
 """
 
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import selectors
 import socket
@@ -22,6 +27,9 @@ from typing import Protocol
 class Connection(Protocol):
     """What the loop needs from a connection (a DeviceConnection or an echo peer)."""
 
+    closed: bool
+    last_input: float
+
     def receive(self, data: bytes, now: float | None = None) -> None: ...
 
     def poll(self, now: float | None = None) -> None: ...
@@ -31,6 +39,9 @@ class Connection(Protocol):
     def take_output(self, now: float | None = None) -> bytes: ...
 
 MAX_READ = 4096
+MAX_CONNECTIONS = 64
+IDLE_TIMEOUT = 600.0
+logger = logging.getLogger("kkt_emu")
 
 
 @dataclass(eq=False)
@@ -43,7 +54,13 @@ class Endpoint:
 
 
 class ServerLoop:
-    def __init__(self) -> None:
+    def __init__(self, *, max_connections: int = MAX_CONNECTIONS, idle_timeout: float = IDLE_TIMEOUT) -> None:
+        self.max_connections = max_connections
+        self.idle_timeout = idle_timeout
+        #: passes through the loop (a test reads it to tell an idle loop from a busy one)
+        self.iterations = 0
+        #: network connections refused because ``max_connections`` were open
+        self.refused = 0
         self._sel = selectors.DefaultSelector()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
@@ -95,34 +112,60 @@ class ServerLoop:
 
     def run(self) -> None:
         while not self._stop.is_set():
-            now = time.monotonic()
-            timeout = 0.5
-            for ep in list(self._endpoints.values()):
-                due = ep.connection.next_event()
-                if due is not None:
-                    timeout = min(timeout, max(due - now, 0.0))
-                if ep.pending:
-                    timeout = min(timeout, 0.01)
-            for key, events in self._sel.select(timeout):
-                if key.data is None:
-                    try:
-                        os.read(self._wake_r, 4096)
-                    except BlockingIOError:
-                        pass
-                elif key.data == "listener":
-                    self._accept(key.fd)
-                elif events & selectors.EVENT_READ:
+            try:
+                self._once()
+            except Exception:  # never lose the serving thread
+                logger.exception("kkt-emu server loop")
+                time.sleep(0.05)
+
+    def _once(self) -> None:
+        """One pass: wait for input or the next deadline, read, run deadlines, write what is due."""
+        self.iterations += 1
+        now = time.monotonic()
+        timeout = 0.5
+        for ep in list(self._endpoints.values()):
+            due = ep.connection.next_event()
+            if due is not None:
+                timeout = min(timeout, max(due - now, 0.0))
+            if ep.pending:
+                timeout = min(timeout, 0.01)
+        for key, events in self._sel.select(timeout):
+            if key.data is None:
+                try:
+                    os.read(self._wake_r, 4096)
+                except BlockingIOError:
+                    pass
+            elif key.data == "listener":
+                self._accept(key.fd)
+            elif events & selectors.EVENT_READ:
+                try:
                     self._read(key.data)
-            now = time.monotonic()
-            for ep in list(self._endpoints.values()):
+                except Exception:
+                    logger.exception("kkt-emu: dropping a connection that failed")
+                    self._drop(key.data, close=not key.data.keep_open)
+        now = time.monotonic()
+        for ep in list(self._endpoints.values()):
+            try:
+                if ep.sock is not None and now - ep.connection.last_input > self.idle_timeout:
+                    logger.info("kkt-emu: closing a connection idle for %.0f s", now - ep.connection.last_input)
+                    self._drop(ep)
+                    continue
                 ep.connection.poll(now)
                 self._flush(ep, now)
+            except Exception:
+                logger.exception("kkt-emu: dropping a connection that failed")
+                self._drop(ep, close=not ep.keep_open)
 
     def _accept(self, fd: int) -> None:
         sock, factory = self._listeners[fd]
         try:
             client, _ = sock.accept()
         except (BlockingIOError, OSError):
+            return
+        if sum(1 for ep in self._endpoints.values() if ep.sock is not None) >= self.max_connections:
+            self.refused += 1
+            logger.warning("kkt-emu: %d connections open; refusing one more", self.max_connections)
+            client.close()
             return
         client.setblocking(False)
         client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -145,7 +188,7 @@ class ServerLoop:
                 self._drop(ep)
             return
         ep.connection.receive(data)
-        if getattr(ep.connection, "closed", False) and not ep.keep_open:
+        if ep.connection.closed and not ep.keep_open:
             self._drop(ep)
 
     def _flush(self, ep: Endpoint, now: float) -> None:

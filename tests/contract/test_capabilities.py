@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-from fiscal_samples import make_receipt
+from samples import make_receipt
 
 from kkt_drivers import NotSupported
 from kkt_drivers.kkt import Kkt

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from fiscal_samples import make_receipt
+from samples import make_receipt
 
 from kkt_drivers import DeviceError
 from kkt_drivers.ffd import decode_document, missing_mandatory, missing_mandatory_in_items

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from fiscal_samples import make_receipt
+from samples import make_receipt
 
 from kkt_drivers.ffd import decode_document, missing_mandatory, missing_mandatory_in_items
 from kkt_drivers.kkt import Kkt

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fiscal_samples import make_receipt
+from samples import make_receipt
 
 from kkt_drivers import DeviceError
 from kkt_drivers.ffd import decode_document

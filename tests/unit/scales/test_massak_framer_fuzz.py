@@ -110,7 +110,10 @@ def test_lenient_decoder_never_loses_a_frame_with_a_sound_header(body: bytes, da
 @given(body=bodies, crc=st.integers(0, 0xFFFF))
 def test_encode_with_crc_is_refused_exactly_when_the_crc_is_wrong(body: bytes, crc: int) -> None:
     events = MassaKFramer().feed(encode_with_crc(body, crc))
-    assert events == ([Frame(body)] if crc == massak_crc(body) else [BadFrame("crc")])
+    if crc == massak_crc(body):
+        assert events == [Frame(body)]
+    else:  # refused; the framer then re-scans the bytes, and a header inside the body may start another try
+        assert events[0] == BadFrame("crc") and Frame(body) not in events
 
 
 @SETTINGS
