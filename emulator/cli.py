@@ -28,6 +28,7 @@ from .attach.control_server import ControlServer
 from .attach.loop import ServerLoop
 from .attach.pty import PtyAttachment
 from .attach.tcp import TcpAttachment
+from .core.clock import parse_utc_offset
 from .core.control import DeviceControl
 from .core.tape import Tape
 from .personalities import create_device, family_names, get_family, models
@@ -68,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the paper tape to FILE ('-' = standard error, to keep stdout for the ready line)")
     serve.add_argument("--tape-width", type=int, choices=(32, 48, 57), help="characters per tape line")
     serve.add_argument("--ffd", choices=("1.05", "1.2"), help="FFD mode of the virtual ФН (default 1.05)")
+    serve.add_argument("--timezone", type=_utc_offset, metavar="OFFSET",
+                       help="zone of the device clock and its documents, e.g. +03:00 (default: kept in --state, "
+                            "else the host's); the clock never follows the host into a DST change")
     serve.add_argument("--max-connections", type=int, default=64, metavar="N",
                        help="TCP clients served at once; one more is closed at once (default 64)")
     serve.add_argument("--idle-timeout", type=float, default=600.0, metavar="SECONDS",
@@ -84,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--family", choices=families, default=_default_family())
     demo.add_argument("--transport", metavar="VARIANT", help="the family's link variant (default: its own)")
     return parser
+
+
+def _utc_offset(text: str) -> int:
+    try:
+        return parse_utc_offset(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _default_family() -> str:
@@ -125,7 +136,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         variant = _variant(args.family, args.transport)
         device = create_device(args.family, args.model, state_dir=args.state, tape=tape, tape_width=args.tape_width,
-                               ffd=args.ffd)
+                               ffd=args.ffd, utc_offset=args.timezone)
     except ValueError as exc:
         print(f"kkt-emu serve: {exc}", file=sys.stderr)
         return 2

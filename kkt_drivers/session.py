@@ -110,5 +110,12 @@ class Session:
             self.transport.reopen()
 
     def close(self) -> None:
+        """Close the transport, and any hook that holds a file (a JSONL capture)."""
         with self.lock:
-            self.transport.close()
+            try:
+                self.transport.close()
+            finally:
+                for hook in self.hooks:
+                    closer = getattr(hook, "close", None)
+                    if callable(closer):
+                        closer()

@@ -21,6 +21,7 @@ EMULATOR_OPTIONS: Mapping[str, str] = {
     "name": "share one virtual device between connections in this process",
     "state": "a directory that keeps the device on disk",
     "ffd": "FFD mode of the virtual ФН: 1.05 or 1.2",
+    "tz": "the zone of the device clock, e.g. +03:00 (default: kept from before, else the host's)",
 }
 
 

@@ -14,20 +14,23 @@ from kkt_drivers.errors import ConfigurationError, ConnectionLost, TransportErro
 from kkt_drivers.transport.base import Transport
 from kkt_drivers.url import ResolvedUrl
 
+from ..core.clock import parse_utc_offset
 from ..core.connection import DeviceConnection
 from ..core.control import DeviceControl
 from ..core.device import VirtualDevice
+from ..core.fiscal.errors import ArchiveError
 from ..personalities import connect_to, create_device
 
 _NAMED: dict[str, VirtualDevice] = {}
 _NAMED_LOCK = threading.Lock()
 
 
-def device_for_url(resolved: ResolvedUrl) -> VirtualDevice:
-    """Create the device an emulator URL describes.
+def device_for_url(resolved: ResolvedUrl) -> tuple[VirtualDevice, bool]:
+    """Create the device an emulator URL describes; the flag says whether the caller owns it (and closes
+    it with its connection) — a ``name=`` device is shared within this process and stays.
 
-    ``name=`` shares one device within this process; ``state=DIR`` keeps its ФН archive, settings and
-    clock in that directory (a path the user chose, never one received from a device).
+    ``state=DIR`` keeps its ФН archive, settings and clock in that directory (a path the user chose,
+    never one received from a device).
     """
     options = resolved.emulator_options
     family = resolved.url.family
@@ -39,19 +42,28 @@ def device_for_url(resolved: ResolvedUrl) -> VirtualDevice:
     if ffd is not None and ffd not in ("1.05", "1.2"):
         raise ConfigurationError(f"ffd must be 1.05 or 1.2, not {ffd!r}")
     try:
+        zone = parse_utc_offset(options["tz"]) if "tz" in options else None
+    except ValueError as exc:
+        raise ConfigurationError(f"tz: {exc}") from exc
+    try:
         if not name:
-            return create_device(family, model, state_dir=state_dir, ffd=ffd)
+            return create_device(family, model, state_dir=state_dir, ffd=ffd, utc_offset=zone), True
         with _NAMED_LOCK:
             if name not in _NAMED:
-                _NAMED[name] = create_device(family, model, name=name, state_dir=state_dir, ffd=ffd)
-            return _NAMED[name]
-    except ValueError as exc:
+                _NAMED[name] = create_device(family, model, name=name, state_dir=state_dir, ffd=ffd,
+                                             utc_offset=zone)
+            return _NAMED[name], False
+    except ArchiveError as exc:
+        raise ConfigurationError(f"the emulator state {state_dir} cannot be used (is another emulator using "
+                                 f"it?): {exc}") from exc
+    except (ValueError, OSError) as exc:
         raise ConfigurationError(str(exc)) from exc
 
 
 class InProcessTransport(Transport):
-    def __init__(self, device: VirtualDevice, variant: str) -> None:
+    def __init__(self, device: VirtualDevice, variant: str, *, owns_device: bool = False) -> None:
         self.device = device
+        self.owns_device = owns_device
         self.variant = variant
         self.address = f"emu://{device.family} ({variant})"
         self.control = DeviceControl(device)
@@ -62,6 +74,11 @@ class InProcessTransport(Transport):
 
     def close(self) -> None:
         self._conn = None
+        if self.owns_device:
+            self.device.close()
+
+    def reopen(self) -> None:
+        self._conn = connect_to(self.device, self.variant)
 
     @property
     def is_open(self) -> bool:
@@ -98,4 +115,5 @@ class InProcessTransport(Transport):
 
 def open_inprocess(resolved: ResolvedUrl) -> InProcessTransport:
     """Entry point for ``emu://<family>?<family options>&model=…&name=…&state=…``."""
-    return InProcessTransport(device_for_url(resolved), resolved.variant)
+    device, owned = device_for_url(resolved)
+    return InProcessTransport(device, resolved.variant, owns_device=owned)

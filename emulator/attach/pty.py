@@ -66,9 +66,10 @@ class PtyAttachment:
 class PtyClientTransport(SerialTransport):
     """A serial transport to a pty the emulator serves in this process; closing it stops the emulator."""
 
-    def __init__(self, attachment: PtyAttachment, **kwargs: Any) -> None:
+    def __init__(self, attachment: PtyAttachment, *, owns_device: bool = False, **kwargs: Any) -> None:
         super().__init__(attachment.path, **kwargs)
         self.attachment = attachment
+        self.owns_device = owns_device
         self.control = DeviceControl(attachment.device)
 
     def reopen(self) -> None:
@@ -78,12 +79,14 @@ class PtyClientTransport(SerialTransport):
     def close(self) -> None:
         super().close()
         self.attachment.stop()
+        if self.owns_device:
+            self.attachment.device.close()
 
 
 def open_pty(resolved: ResolvedUrl) -> PtyClientTransport:
     """Entry point for ``emu+pty://<family>?…``."""
     from .inprocess import device_for_url
 
-    device = device_for_url(resolved)
+    device, owned = device_for_url(resolved)
     attachment = PtyAttachment(device, resolved.variant).start()
-    return PtyClientTransport(attachment)
+    return PtyClientTransport(attachment, owns_device=owned)

@@ -50,9 +50,10 @@ class TcpAttachment:
 class TcpClientTransport(TcpTransport):
     """A TCP transport to an emulator served in this process; closing it stops the emulator."""
 
-    def __init__(self, attachment: TcpAttachment) -> None:
+    def __init__(self, attachment: TcpAttachment, *, owns_device: bool = False) -> None:
         super().__init__(attachment.host, attachment.port)
         self.attachment = attachment
+        self.owns_device = owns_device
         self.control = DeviceControl(attachment.device)
 
     def reopen(self) -> None:
@@ -62,11 +63,13 @@ class TcpClientTransport(TcpTransport):
     def close(self) -> None:
         super().close()
         self.attachment.stop()
+        if self.owns_device:
+            self.attachment.device.close()
 
 
 def open_tcp(resolved: ResolvedUrl) -> TcpClientTransport:
     """Entry point for ``emu+tcp://<family>?…``."""
     from .inprocess import device_for_url
 
-    device = device_for_url(resolved)
-    return TcpClientTransport(TcpAttachment(device, resolved.variant).start())
+    device, owned = device_for_url(resolved)
+    return TcpClientTransport(TcpAttachment(device, resolved.variant).start(), owns_device=owned)

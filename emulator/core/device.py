@@ -34,6 +34,10 @@ class Personality(Protocol):
 
     def reset(self) -> None: ...
 
+    def close(self) -> None:
+        """Release what the device holds open (its archive file)."""
+        ...
+
     def failure(self, message: bytes, error: BaseException) -> Outcome:
         """The answer to ``message`` when executing it raised ``error``: the family's error code."""
         ...
@@ -124,3 +128,8 @@ class VirtualDevice:
             self.personality.reset()
             self.clock.reset()
             self.faults.clear()
+
+    def close(self) -> None:
+        """Release the device's files (its ФН archive); the same state directory can then be opened again."""
+        with self.lock:
+            self.personality.close()

@@ -34,8 +34,10 @@ class EmulatedFamily(abc.ABC):
     @abc.abstractmethod
     def create_device(self, model: str | None = None, *, name: str = "", state_dir: Path | None = None,
                       tape: Tape | None = None, tape_width: int | None = None,
-                      ffd: str | None = None) -> VirtualDevice:
-        """A virtual device; ``state_dir`` keeps it on disk, ``ffd`` is its ФН's FFD mode (fiscal families)."""
+                      ffd: str | None = None, utc_offset: int | None = None) -> VirtualDevice:
+        """A virtual device; ``state_dir`` keeps it on disk, ``ffd`` is its ФН's FFD mode (fiscal families),
+        ``utc_offset`` the zone of its clock in seconds east of UTC (default: kept from before, else the
+        host's)."""
 
     @abc.abstractmethod
     def create_link(self, device: VirtualDevice, variant: str) -> DeviceLink:

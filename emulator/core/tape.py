@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 import textwrap
 import threading
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -749,14 +750,20 @@ def render_report(title: str, rows: Sequence[tuple[str, str]], width: int) -> st
 # --- the sink ---------------------------------------------------------------------------------------
 
 
+#: documents a stream or file tape keeps in memory besides printing them
+KEEP_PRINTED = 100
+
+
 class Tape:
     """Where the emulated printer's output goes: a text stream, a file, or memory.
 
     Build one with :meth:`to_stream`, :meth:`to_file` or :meth:`memory`. :meth:`write` takes one
     printed document (any text; a missing final newline is added) and flushes it at once. A file tape
     opens the file in append mode for each document, so nothing stays buffered or open between
-    documents. Every tape keeps the documents it printed in :attr:`documents`; :attr:`text` is all of
-    them joined. Writes are serialised by a lock, so a device thread and a test can share a tape.
+    documents. A memory tape keeps every document it printed in :attr:`documents`; a stream or file tape
+    keeps only the last :data:`KEEP_PRINTED` (the paper is the record, memory stays bounded however long the
+    emulator runs). :attr:`text` is those joined. Writes are serialised by a lock, so a device thread and a
+    test can share a tape.
     """
 
     def __init__(
@@ -772,7 +779,7 @@ class Tape:
         self._stream = stream
         self._path = Path(path) if path is not None else None
         self._lock = threading.Lock()
-        self.documents: list[str] = []
+        self.documents: deque[str] = deque(maxlen=None if stream is None and path is None else KEEP_PRINTED)
 
     @classmethod
     def to_stream(cls, stream: TextIO, width: int = 48) -> Tape:

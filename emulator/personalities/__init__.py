@@ -66,13 +66,15 @@ def models() -> list[ModelInfo]:
 
 
 def create_device(family: str, model: str | None = None, *, name: str = "", state_dir: Path | None = None,
-                  tape: Tape | None = None, tape_width: int | None = None, ffd: str | None = None) -> VirtualDevice:
+                  tape: Tape | None = None, tape_width: int | None = None, ffd: str | None = None,
+                  utc_offset: int | None = None) -> VirtualDevice:
     """A virtual device of ``family``; ``state_dir`` makes its state durable on disk; ``ffd`` is the FFD mode
     of its ФН ("1.05" or "1.2"; families without a ФН refuse it)."""
     chosen = get_family(family)
     if ffd is not None and not chosen.fiscal:
         raise ValueError(f"{family} devices have no fiscal drive: --ffd/ffd= does not apply")
-    return chosen.create_device(model, name=name, state_dir=state_dir, tape=tape, tape_width=tape_width, ffd=ffd)
+    return chosen.create_device(model, name=name, state_dir=state_dir, tape=tape, tape_width=tape_width, ffd=ffd,
+                                utc_offset=utc_offset)
 
 
 def connect_to(device: VirtualDevice, variant: str) -> DeviceConnection:

@@ -565,11 +565,11 @@ def test_render_report(width: int) -> None:
 
 def test_memory_tape_keeps_documents() -> None:
     tape = Tape.memory(32)
-    assert tape.width == 32 and tape.text == "" and tape.documents == []
+    assert tape.width == 32 and tape.text == "" and list(tape.documents) == []
     first = tape.print_document(receipt())
     second = tape.print_report("X-ОТЧЕТ", [("СМЕНА", "3")])
     tape.write("free text without newline")
-    assert tape.documents == [first, second, "free text without newline\n"]
+    assert list(tape.documents) == [first, second, "free text without newline\n"]
     assert tape.text == first + second + "free text without newline\n"
     assert first == render_document(receipt(), 32)
 

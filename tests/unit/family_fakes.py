@@ -126,6 +126,9 @@ class ProbePersonality:
     def reset(self) -> None:
         self.pings = 0
 
+    def close(self) -> None:
+        pass
+
 
 class LineDeviceLink:
     """Device side: one line in, the personality's answer out."""
@@ -166,8 +169,9 @@ class ProbeEmulatedFamily(EmulatedFamily):
 
     def create_device(self, model: str | None = None, *, name: str = "", state_dir: Path | None = None,
                       tape: Tape | None = None, tape_width: int | None = None,
-                      ffd: str | None = None) -> VirtualDevice:
-        return VirtualDevice(ProbePersonality(), DeviceClock(), name=name, link_faults=self.link_faults)
+                      ffd: str | None = None, utc_offset: int | None = None) -> VirtualDevice:
+        return VirtualDevice(ProbePersonality(), DeviceClock(utc_offset=utc_offset), name=name,
+                             link_faults=self.link_faults)
 
     def create_link(self, device: VirtualDevice, variant: str) -> DeviceLink:
         return LineDeviceLink(device)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +53,10 @@ CREATE TABLE IF NOT EXISTS documents (
     tlv BLOB NOT NULL,
     ofd INTEGER NOT NULL,
     confirmed_at TEXT
+);
+CREATE TABLE IF NOT EXISTS device_state (
+    key TEXT PRIMARY KEY,
+    json TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS retired_documents (
     fn_number TEXT NOT NULL,
@@ -176,10 +180,27 @@ class Archive:
         new: Sequence[DocumentRow] = (),
         confirmed: Sequence[int] = (),
         confirmed_at: dt.datetime | None = None,
+        device_state: Mapping[str, str] | None = None,
     ) -> None:
-        """Store new documents, OFD confirmations and the state in one transaction."""
+        """Store new documents, OFD confirmations, the drive's state and the device's own values (the cash
+        drawer, settings, clock: ``key -> JSON``) in one transaction."""
         with self.transaction() as db:
             self._write(db, state_json, new, confirmed, confirmed_at)
+            self._write_device(db, device_state)
+
+    def save_device_state(self, values: Mapping[str, str]) -> None:
+        """Store device values (``key -> JSON``) alone, in their own transaction."""
+        with self.transaction() as db:
+            self._write_device(db, values)
+
+    @staticmethod
+    def _write_device(db: sqlite3.Connection, values: Mapping[str, str] | None) -> None:
+        if values:
+            db.executemany("INSERT OR REPLACE INTO device_state (key, json) VALUES (?, ?)", sorted(values.items()))
+
+    def load_device_state(self) -> dict[str, str]:
+        with self._lock:
+            return {str(k): str(v) for k, v in self._db.execute("SELECT key, json FROM device_state")}
 
     def retire_and_commit(
         self,
@@ -218,6 +239,7 @@ class Archive:
         with self.transaction() as db:
             db.execute("DELETE FROM documents")
             db.execute("DELETE FROM retired_documents")
+            db.execute("DELETE FROM device_state")
             db.execute("INSERT OR REPLACE INTO state (id, json) VALUES (1, ?)", (state_json,))
 
     # --- reads -------------------------------------------------------------------------------

@@ -28,14 +28,15 @@ FFD time has whole seconds). See :mod:`.rules` for the time rules and the 5-minu
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from kkt_drivers.ffd import DocumentType, Tlv
 from kkt_drivers.protocols.fn.enums import CurrentDocument, LifePhase, WarningFlags
@@ -98,6 +99,20 @@ def _result(row: DocumentRow, confirmed: bool | None = None) -> DocumentResult:
     )
 
 
+def _encode_values(values: Mapping[str, Any] | None) -> dict[str, str]:
+    return {key: json.dumps(value, sort_keys=True) for key, value in (values or {}).items()}
+
+
+def _decode_values(stored: Mapping[str, str]) -> dict[str, Any]:
+    decoded: dict[str, Any] = {}
+    for key, text in stored.items():
+        try:
+            decoded[key] = json.loads(text)
+        except ValueError:  # an unreadable value is dropped: the device falls back to its default
+            continue
+    return decoded
+
+
 def _single_bit(value: int) -> bool:
     return value > 0 and value & (value - 1) == 0
 
@@ -137,6 +152,7 @@ class FiscalCore:
                     raise ArchiveError(f"archive inconsistent: state says FD {self._state.last_fd}, "
                                        f"documents end at {stored}")
             self._queue = OfdQueue(Queued(n, w) for n, w in self._archive.unconfirmed())
+            self._device = _decode_values(self._archive.load_device_state())
         except BaseException:
             self._archive.close()
             raise
@@ -167,7 +183,7 @@ class FiscalCore:
         return self._clock.now().replace(microsecond=0, tzinfo=None)
 
     def _commit(self, state: FnState, queue: OfdQueue, now: datetime, new: list[DocumentRow],
-                *, retire: str | None = None) -> list[int]:
+                *, retire: str | None = None, device: Mapping[str, Any] | None = None) -> list[int]:
         """Let the OFD confirm what is due, then store documents + confirmations + state at once."""
         done = queue.pop_due(now, state.ofd_delay)
         if state.phase == LifePhase.POST_FISCAL and not len(queue):
@@ -177,10 +193,12 @@ class FiscalCore:
             if retire is not None:
                 self._archive.retire_and_commit(retire, text, new, done, now)
             else:
-                self._archive.commit(text, new, done, now)
+                self._archive.commit(text, new, done, now, _encode_values(device))
         except sqlite3.Error as exc:
             raise ArchiveError(f"the fiscal archive could not be written: {exc}") from exc
         self._state, self._queue = state, queue
+        if device:
+            self._device.update(device)
         return done
 
     def _tick(self, now: datetime) -> int:
@@ -189,14 +207,29 @@ class FiscalCore:
             return 0
         return len(self._commit(state.clone(), self._queue.copy(), now, []))
 
-    def _run(self, action: _Action) -> DocumentResult:
+    def _run(self, action: _Action, device: Mapping[str, Any] | None = None) -> DocumentResult:
         with self._lock:
             now = self._now()
             self._tick(now)
             state, queue = self._state.clone(), self._queue.copy()
             row = action(state, queue, now)
-            done = self._commit(state, queue, now, [row])
+            done = self._commit(state, queue, now, [row], device=device)
             return _result(row, confirmed=row.number in done)
+
+    # --- the device's own values, kept in the same archive -------------------------------------
+
+    def device_value(self, key: str, default: Any = None) -> Any:
+        """A value the device keeps beside its ФН (the cash drawer, settings, the clock offset)."""
+        return self._device.get(key, default)
+
+    def store_device_values(self, values: Mapping[str, Any]) -> None:
+        """Store device values durably now (JSON-serialisable; one transaction)."""
+        with self._lock:
+            try:
+                self._archive.save_device_state(_encode_values(values))
+            except sqlite3.Error as exc:
+                raise ArchiveError(f"the device state could not be written: {exc}") from exc
+            self._device.update(values)
 
     def _finish(self, st: FnState, q: OfdQueue, now: datetime, doc_type: DocumentType, body: Body,
                 *, receipt_number: int = 0) -> DocumentRow:
@@ -550,7 +583,7 @@ class FiscalCore:
         for tag, value in zip((1031, 1081, 1215, 1216, 1217), payments, strict=True):
             body.add(tag, value)
 
-    def receipt(self, data: ReceiptData) -> DocumentResult:
+    def receipt(self, data: ReceiptData, device: Mapping[str, Any] | None = None) -> DocumentResult:
         """Кассовый чек (document 3), numbered in the shift (1042 shared with corrections)."""
         def action(st: FnState, q: OfdQueue, now: datetime) -> DocumentRow:
             reg = self._check_sale(st, q, now, "receipt")
@@ -584,9 +617,9 @@ class FiscalCore:
             body.add_extra(data.extra, reserved=_SALE_TAGS)
             return self._sale_tail(st, q, now, DocumentType.RECEIPT, body, number, data.operation, data.total,
                                    payments, vat)
-        return self._run(action)
+        return self._run(action, device)
 
-    def correction(self, data: CorrectionData) -> DocumentResult:
+    def correction(self, data: CorrectionData, device: Mapping[str, Any] | None = None) -> DocumentResult:
         """Кассовый чек коррекции (document 31); shares the shift's receipt numbering."""
         def action(st: FnState, q: OfdQueue, now: datetime) -> DocumentRow:
             reg = self._check_sale(st, q, now, "correction")
@@ -621,7 +654,7 @@ class FiscalCore:
             body.add_extra(data.extra, reserved=_SALE_TAGS)
             return self._sale_tail(st, q, now, DocumentType.CORRECTION_RECEIPT, body, number, data.operation,
                                    data.total, payments, vat)
-        return self._run(action)
+        return self._run(action, device)
 
     @staticmethod
     def _sale_head(body: Body, reg: Registration, st: FnState, operation: int, taxation: int) -> int:
@@ -702,3 +735,4 @@ class FiscalCore:
             except sqlite3.Error as exc:
                 raise ArchiveError(f"the fiscal archive could not be written: {exc}") from exc
             self._state, self._queue = st, OfdQueue()
+            self._device = {}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
+import math
 from pathlib import Path
 
-from ...core.clock import DeviceClock
+from ...core.clock import MAX_UTC_OFFSET, MIN_UTC_OFFSET, DeviceClock
 from ...core.connection import DeviceLink
 from ...core.device import ModelInfo, VirtualDevice
 from ...core.fiscal import FiscalCore, FnConfig
@@ -21,6 +21,9 @@ from .tables import SettingsTables
 
 __all__ = ["DEFAULT_PROFILE", "LINK_FAULTS", "PROFILES", "AtolPersonality", "create_device", "create_link", "models"]
 
+#: a stored clock offset beyond this (seconds, about a century) is ignored
+MAX_CLOCK_OFFSET = 100 * 366 * 86400.0
+
 #: faults of ATOL's links: ``nak`` refuses the next N good v2 frames with NAK; ``async_answers`` makes v3
 #: answer every task "in progress" and deliver its result later on packet id F0
 LINK_FAULTS: dict[str, int | bool] = {"nak": 0, "async_answers": False}
@@ -30,33 +33,65 @@ def models() -> list[ModelInfo]:
     return [ModelInfo("atol", p.key, p.name, p.model) for p in PROFILES.values()]
 
 
-def _persistent_clock(state_dir: Path | None) -> DeviceClock:
-    if state_dir is None:
-        return DeviceClock()
-    path = state_dir / "clock.json"
-    offset = json.loads(path.read_text())["offset"] if path.exists() else 0.0
+def _restore_clock(clock: DeviceClock, core: FiscalCore, state_dir: Path | None, utc_offset: int | None) -> None:
+    """Take the clock offset kept with the ФН archive (or a legacy ``clock.json``) and keep it there.
 
-    def save(value: float) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"offset": value}))
-        os.replace(tmp, path)
+    A value that is not a finite number of seconds within a century is ignored (the clock starts at the
+    host's time), so a bad stored value can never stop the device from starting.
+    """
+    stored = core.device_value("clock")
+    legacy = state_dir / "clock.json" if state_dir is not None else None
+    if stored is None and legacy is not None and legacy.exists():
+        try:
+            stored = json.loads(legacy.read_text())["offset"]
+        except (ValueError, KeyError, TypeError, OSError):
+            stored = None
+    if isinstance(stored, (int, float)) and not isinstance(stored, bool) and math.isfinite(stored) \
+            and abs(stored) < MAX_CLOCK_OFFSET:
+        clock.offset = float(stored)
+    zone = core.device_value("utc_offset")
+    if utc_offset is not None:
+        clock.utc_offset = utc_offset
+        core.store_device_values({"utc_offset": utc_offset})
+    elif isinstance(zone, int) and not isinstance(zone, bool) and MIN_UTC_OFFSET <= zone <= MAX_UTC_OFFSET:
+        clock.utc_offset = zone  # the device keeps its zone across restarts
+    else:
+        core.store_device_values({"utc_offset": clock.utc_offset})
+    clock.on_change = lambda offset: core.store_device_values({"clock": offset})
+    if legacy is not None and legacy.exists():
+        core.store_device_values({"clock": clock.offset})
+        legacy.unlink()
 
-    return DeviceClock(offset, on_change=save)
+
+def _restore_tables(core: FiscalCore, state_dir: Path | None) -> SettingsTables:
+    legacy = state_dir / "atol-tables.json" if state_dir is not None else None
+    if core.device_value("tables") is None and legacy is not None and legacy.exists():
+        try:
+            stored = json.loads(legacy.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            stored = {}
+        tables = SettingsTables(core)
+        tables.load(stored if isinstance(stored, dict) else {})
+        tables.save()
+        legacy.unlink()
+        return tables
+    return SettingsTables(core)
 
 
 def create_device(profile: str = DEFAULT_PROFILE, *, name: str = "", state_dir: Path | None = None,
                   tape: Tape | None = None, tape_width: int | None = None,
-                  fn_config: FnConfig | None = None) -> VirtualDevice:
+                  fn_config: FnConfig | None = None, utc_offset: int | None = None) -> VirtualDevice:
     """A virtual ATOL register; with ``state_dir`` its ФН archive, tables and clock live on disk there."""
     if profile not in PROFILES:
         raise ValueError(f"unknown ATOL model {profile!r}; known: {', '.join(PROFILES)}")
     chosen = PROFILES[profile]
     if state_dir is not None:
         state_dir.mkdir(parents=True, exist_ok=True)
-    clock = _persistent_clock(state_dir)
+    clock = DeviceClock()
     core = FiscalCore(clock, fn_config or FnConfig(),
                       archive_path=state_dir / "fn.sqlite" if state_dir is not None else None)
-    tables = SettingsTables(state_dir / "atol-tables.json" if state_dir is not None else None)
+    _restore_clock(clock, core, state_dir, utc_offset)
+    tables = _restore_tables(core, state_dir)
     printer = TapePrinter(tape, tape_width or chosen.line_width) if tape is not None else None
     incidents = Incidents()
     personality = AtolPersonality(chosen, clock, core, tables=tables, tape=printer, incidents=incidents)

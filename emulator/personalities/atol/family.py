@@ -24,9 +24,9 @@ class AtolEmulatedFamily(EmulatedFamily):
 
     def create_device(self, model: str | None = None, *, name: str = "", state_dir: Path | None = None,
                       tape: Tape | None = None, tape_width: int | None = None,
-                      ffd: str | None = None) -> VirtualDevice:
+                      ffd: str | None = None, utc_offset: int | None = None) -> VirtualDevice:
         return create_device(model or DEFAULT_PROFILE, name=name, state_dir=state_dir, tape=tape,
-                             tape_width=tape_width, fn_config=FnConfig(ffd=ffd or "1.05"))
+                             tape_width=tape_width, fn_config=FnConfig(ffd=ffd or "1.05"), utc_offset=utc_offset)
 
     def create_link(self, device: VirtualDevice, variant: str) -> DeviceLink:
         return create_link(device, variant)

@@ -16,6 +16,7 @@ from kkt_drivers.ffd.tlv import decode_tlv
 from kkt_drivers.protocols.atol import fiscal_commands as f
 from kkt_drivers.protocols.common.text import decode_atol
 
+from ...core.clock import DeviceClock
 from ...core.fiscal import CorrectionData, FiscalCore, FnError, ItemData, ReceiptData, Registration
 from .codes import (
     E_30_DAYS,
@@ -65,11 +66,12 @@ class FiscalHandlers:
 
     state: Any
     core: FiscalCore
+    clock: DeviceClock
+    tables: Any
     tape: Any
     profile: Any
     receipt: OpenReceipt | None
     registration_tags: dict[int, Any]
-    drawer: int
     _tlv_queue: list[bytes]
     _requisite_blocks: RequisiteBlocks | None
     incidents: Any
@@ -89,8 +91,13 @@ class FiscalHandlers:
         }
 
     # -- helpers ---------------------------------------------------------------------------
+    @property
+    def drawer(self) -> int:
+        """Наличность в денежном ящике, kept with the ФН archive."""
+        return int(self.core.device_value("drawer", 0))
+
     def cashier_name(self) -> str:
-        raw = self.tables.get((3, self.state.operator or 30, 2)) or b""  # type: ignore[attr-defined]
+        raw = self.tables.get((3, self.state.operator or 30, 2)) or b""
         return decode_atol(raw).strip() or "КАССИР"
 
     def _fn(self, call: Any, *args: Any) -> Any:
@@ -138,9 +145,9 @@ class FiscalHandlers:
         registration = self.core.registration()
         ofd = self.core.ofd_status()
         if ofd.first_unsent_datetime is not None and not (registration and registration.autonomous):
-            if (self.clock.now() - ofd.first_unsent_datetime).days >= 30:  # type: ignore[attr-defined]
+            if (self.clock.now() - ofd.first_unsent_datetime).days >= 30:
                 raise Refusal(E_30_DAYS)
-        if self.core.validity().valid_until < self.clock.now().date():  # type: ignore[attr-defined]
+        if self.core.validity().valid_until < self.clock.now().date():
             raise Refusal(E_FN_RESOURCE)
 
     # -- shift -----------------------------------------------------------------------------
@@ -315,18 +322,19 @@ class FiscalHandlers:
                 raise Refusal(E_UNDERPAID)
             if not receipt.by_amounts and receipt.paid - receipt.payments.get(1, 0) > receipt.total:
                 raise Refusal(E_NONCASH_EXCEEDS)
+            cash_delta = receipt.payments.get(1, 0) - receipt.change
+            operation = f.OPERATION_BY_RECEIPT_TYPE.get(receipt.atol_type) or f.OPERATION_BY_CORRECTION_TYPE[
+                receipt.atol_type]
+            # the drawer is committed with the document: both or neither survive a crash
+            drawer = {"drawer": self.drawer + (cash_delta if operation in (1, 4) else -cash_delta)}
             if receipt.is_correction:
-                result = self._fn(self.core.correction, self._correction_data(receipt))
+                result = self._fn(self.core.correction, self._correction_data(receipt), drawer)
             else:
-                result = self._fn(self.core.receipt, self._receipt_data(receipt))
-        except Refusal:
+                result = self._fn(self.core.receipt, self._receipt_data(receipt), drawer)
+        except BaseException:  # refused, or the archive failed: the receipt stays as it was, still open
             if amount:
                 receipt.payments[req.type] -= amount
             raise
-        cash_delta = receipt.payments.get(1, 0) - receipt.change
-        operation = f.OPERATION_BY_RECEIPT_TYPE.get(receipt.atol_type) or f.OPERATION_BY_CORRECTION_TYPE[
-            receipt.atol_type]
-        self.drawer += cash_delta if operation in (1, 4) else -cash_delta
         self.receipt = None
         self.state.receipt_state = 0
         self.state.receipt_sum = 0
@@ -360,7 +368,7 @@ class FiscalHandlers:
                            credit=credit, other=other)
 
     def _correction_data(self, receipt: OpenReceipt) -> CorrectionData:
-        when, number, text = receipt.basis()
+        when, number, text = receipt.basis(self.clock.now().date())
         cash, electronic, prepaid, credit, other = self._payments_by_form(receipt)
         vat = {tag: receipt.number(tag, 0) for tag in (1102, 1103, 1104, 1105, 1106, 1107)}
         handled = {1173, 1174, 1055, 1021, *vat}
@@ -384,7 +392,7 @@ class FiscalHandlers:
         self._require_no_receipt()
         if req.sum <= 0:
             raise Refusal(E_PRICE)
-        self.drawer += req.sum
+        self.core.store_device_values({"drawer": self.drawer + req.sum})
 
     def _cash_out(self, req: Any) -> None:
         self._require_no_receipt()
@@ -392,7 +400,7 @@ class FiscalHandlers:
             raise Refusal(E_PRICE)
         if req.sum > self.drawer:
             raise Refusal(E_NO_CASH)
-        self.drawer -= req.sum
+        self.core.store_device_values({"drawer": self.drawer - req.sum})
 
     # -- ФН queries ------------------------------------------------------------------------
     @staticmethod

@@ -83,7 +83,6 @@ class AtolPersonality(FiscalHandlers):
         self.state = AtolState(profile)
         self.receipt: OpenReceipt | None = None
         self.registration_tags: dict[int, Any] = {}
-        self.drawer = 0
         self._tlv_queue: list[bytes] = []
         self._requisite_blocks: RequisiteBlocks | None = None
         self._handlers: dict[bytes, Handler] = {
@@ -115,13 +114,15 @@ class AtolPersonality(FiscalHandlers):
         """The message without its two-byte access password."""
         return message[2:]
 
+    def close(self) -> None:
+        self.core.close()
+
     def reset(self) -> None:
         self.core.reset()
         self.tables.reset()
         self.state = AtolState(self.profile)
         self.receipt = None
         self.registration_tags = {}
-        self.drawer = 0
         self._tlv_queue = []
         self._requisite_blocks = None
         self._refresh_counters()

@@ -77,10 +77,11 @@ class OpenReceipt:
             return value
         return int(value) if isinstance(value, str) and value.isdigit() else default
 
-    def basis(self) -> tuple[date, str, str]:
-        """Основание коррекции (1174): date 1178, number 1179, description 1177."""
+    def basis(self, today: date) -> tuple[date, str, str]:
+        """Основание коррекции (1174): date 1178 (``today``, the device's date, when absent), number 1179,
+        description 1177."""
         tlv = self.tags.get(1174)
-        when, number, text = date.today(), "", ""
+        when, number, text = today, "", ""
         for child in tlv.children if tlv is not None else ():
             if child.tag == 1178 and isinstance(child.value, datetime):
                 when = child.value.date()

@@ -2,15 +2,13 @@
 
 Defaults follow the published table dictionary: table 2 row 1 (access password 2.1.23, TCP port
 2.1.91), table 3 (operator passwords and names), table 19 (OFD address and port, the ATOL
-personal-cabinet server). The state can be saved to and loaded from a JSON file chosen by the user
-(never by anything received over the wire).
+personal-cabinet server). The fields are kept in the device's store (with the ФН archive, under the key
+``tables``), so a change survives a restart and a crash whole.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
+from typing import Any
 
 from kkt_drivers.protocols.common.bcd import encode_bcd
 from kkt_drivers.protocols.common.text import encode_atol
@@ -52,14 +50,24 @@ def defaults() -> dict[Key, bytes]:
 
 
 class SettingsTables:
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path
+    """The table fields, over a device store (``device_value``/``store_device_values``), or in memory."""
+
+    def __init__(self, store: Any = None) -> None:
+        self.store = store
         self.fields = defaults()
-        if path is not None and path.exists():
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            for key, value in stored.items():
-                t, r, f = (int(x) for x in key.split("."))
-                self.fields[(t, r, f)] = bytes.fromhex(value)
+        stored = store.device_value("tables", {}) if store is not None else {}
+        self.load(stored if isinstance(stored, dict) else {})
+
+    def load(self, stored: dict[str, Any]) -> None:
+        """Take fields saved as ``{"t.r.f": hex}``; anything malformed is skipped (the default stays)."""
+        for key, value in stored.items():
+            try:
+                t, r, f = (int(x) for x in str(key).split("."))
+                data = bytes.fromhex(str(value))
+            except ValueError:
+                continue
+            if self.valid_key((t, r, f)):
+                self.fields[(t, r, f)] = data[:MAX_VALUE]
 
     @staticmethod
     def valid_key(key: Key) -> bool:
@@ -82,12 +90,11 @@ class SettingsTables:
         return int(raw.hex()) if raw.hex().isdigit() else 0
 
     def save(self) -> None:
-        if self.path is None:
-            return
-        data = {f"{t}.{r}.{f}": v.hex() for (t, r, f), v in sorted(self.fields.items())}
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=0), encoding="utf-8")
-        os.replace(tmp, self.path)
+        if self.store is not None:
+            self.store.store_device_values({"tables": self.as_json()})
+
+    def as_json(self) -> dict[str, str]:
+        return {f"{t}.{r}.{f}": v.hex() for (t, r, f), v in sorted(self.fields.items())}
 
     def reset(self) -> None:
         self.fields = defaults()
