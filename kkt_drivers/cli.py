@@ -126,6 +126,11 @@ def _cash(direction: str) -> Callable[[Kkt, argparse.Namespace], tuple[Any, str]
     return run
 
 
+def _cancel_receipt(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+    cancelled = kkt.cancel_receipt()
+    return {"cancelled": cancelled}, "the open receipt was cancelled" if cancelled else "no receipt was open"
+
+
 def _close_fn(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
     doc = kkt.close_fn()
     return doc, _document_text("ФН closed", doc)
@@ -148,6 +153,7 @@ COMMANDS: dict[str, tuple[str, Callable[[Kkt, argparse.Namespace], tuple[Any, st
     "reregister": ("change the registration: parameters from a JSON file, --reason CODE", _reregister),
     "cash-in": ("put cash into the drawer (roubles)", _cash("cash_in")),
     "cash-out": ("take cash out of the drawer (roubles)", _cash("cash_out")),
+    "cancel-receipt": ("cancel a receipt left open (by a crashed program, say)", _cancel_receipt),
     "close-fn": ("close the fiscal drive", _close_fn),
 }
 

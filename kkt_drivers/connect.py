@@ -8,9 +8,10 @@ from pathlib import Path
 
 from .device import DeviceDriver
 from .families import DEFAULT_DEVICE
+from .hostlock import HostLock
 from .trace import ByteHook, JsonlCapture
 from .transport import open_transport
-from .url import resolve_device_url
+from .url import ResolvedUrl, resolve_device_url
 
 __all__ = ["DEFAULT_DEVICE", "connect", "default_device"]
 
@@ -34,7 +35,24 @@ def connect(url: str | None = None, *, hooks: Iterable[ByteHook] = (),
         all_hooks.append(JsonlCapture(capture))
     transport = open_transport(resolved)
     try:
-        return resolved.family.open(transport, resolved.family_options, hooks=all_hooks)
+        device = resolved.family.open(transport, resolved.family_options, hooks=all_hooks)
     except BaseException:
         transport.close()
         raise
+    key = lock_key(resolved)
+    if key is not None:
+        device.session.host_lock = HostLock(key)
+    return device
+
+
+def lock_key(resolved: ResolvedUrl) -> str | None:
+    """What names the device for the host lock (:mod:`.hostlock`); ``None`` for a device only this
+    connection can reach (an emulator started for it)."""
+    url = resolved.url
+    if url.is_emulator:
+        name = resolved.emulator_options.get("name")
+        return f"emu:{url.family}:{name}" if name else None
+    address = url.address
+    if url.connection in ("serial", "spy") and address.startswith("/"):
+        address = os.path.realpath(address)
+    return f"{url.connection}:{address.lower()}"

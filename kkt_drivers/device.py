@@ -8,11 +8,28 @@ for a register). It says which operations it has in ``capabilities``; an operati
 from __future__ import annotations
 
 import abc
-from typing import ClassVar
+import functools
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, ClassVar, TypeVar, cast
 
 from .errors import NotSupported
 from .session import Session
 from .transport.base import EmulatorControl, Transport
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def atomic(method: F) -> F:
+    """A driver method that sends several commands runs as one operation (``self.session.operation()``):
+    no other thread, and no other process on this host, gets a command in between."""
+
+    @functools.wraps(method)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with self.session.operation():
+            return method(self, *args, **kwargs)
+
+    return cast(F, run)
 
 
 class DeviceDriver(abc.ABC):
@@ -42,6 +59,10 @@ class DeviceDriver(abc.ABC):
     def unsupported(self, operation: str) -> NotSupported:
         """The error for an operation this family does not have."""
         return NotSupported(operation, self.family)
+
+    def operation(self) -> AbstractContextManager[None]:
+        """Hold the device across several commands (threads, and processes on this host, wait)."""
+        return self.session.operation()
 
     def reconnect(self) -> None:
         """Open a fresh connection to the same device (after the line dropped)."""

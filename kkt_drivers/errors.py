@@ -83,8 +83,16 @@ class UnknownOutcome(KktError):
     """The device could not tell whether a fiscal document was made; nothing was sent twice.
 
     Settle it by reading the fiscal drive's last document (``Kkt.last_document()``) once the device
-    answers again, before repeating the operation.
+    answers again, before repeating the operation: ``last_before`` is the number of the ФН's last document
+    before this operation began (``None`` if unknown), so a larger number means the document was made.
     """
+
+    def __init__(self, message: str, *, last_before: int | None = None) -> None:
+        if last_before is not None:
+            message += (f"; settle it with Kkt.last_document() once the device answers: a document after "
+                        f"№{last_before} means it was made")
+        super().__init__(message)
+        self.last_before = last_before
 
 
 class DeviceError(KktError):

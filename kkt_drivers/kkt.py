@@ -8,17 +8,28 @@ second document.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
 from .connect import connect
-from .errors import ConfigurationError, ConnectionLost, DeviceError, KktError, Timeout, TransportError, UnknownOutcome
+from .errors import ConfigurationError, DeviceError, NotExecuted, ProtocolError, UnknownOutcome
 from .ffd import decode_document
 from .ffd.enums import TaxationSystem
 from .ffd.tlv import encode_tlv
 from .register import FiscalRegister, Op
+from .settle import (
+    CORRECTION,
+    FN_CLOSE,
+    RECEIPT,
+    REGISTRATION,
+    SHIFT_CLOSE,
+    SHIFT_OPEN,
+    TRANSIENT,
+    Settler,
+    line_dropped,
+    may_have_run,
+)
 from .types import (
     Cashier,
     CorrectionReceipt,
@@ -148,50 +159,55 @@ class Kkt:
 
     def last_document(self) -> DocumentInfo:
         """The ФН's last fiscal document (settles an :class:`UnknownOutcome`)."""
-        return self.document(self.device.last_document_number(), with_tlv=False)
+        with self.device.operation():
+            return self.document(self.device.last_document_number(), with_tlv=False)
 
-    # -- shift -----------------------------------------------------------------------------
-    def _fiscal_operation(self, action: Callable[[], None], done: Callable[[int], bool]) -> DocumentInfo:
-        """Run ``action``; if its answer is lost, ask the ФН whether it happened (``done(last number before)``)."""
-        before = self.device.last_document_number()
-        try:
-            action()
-        except (Timeout, ConnectionLost) as err:
-            if isinstance(err, Timeout) and not err.maybe_executed:
-                raise
-            if not self._settle(lambda: done(before)):
-                raise UnknownOutcome(f"the device did not confirm the operation: {err}") from err
-        return self.last_document()
-
-    def _settle(self, check: Callable[[], bool], tries: int = 5) -> bool:
-        """Ask the device (reconnecting if the line dropped) until ``check`` can be answered."""
-        for attempt in range(tries):
+    # -- operations: atomic, and settled when an answer is lost ----------------------------
+    def _fiscal_operation(self, action: Callable[[], None], types: frozenset[int]) -> DocumentInfo:
+        """Run ``action`` (one fiscal document of ``types``) as one operation; if its answer is lost, ask the
+        ФН whether the document exists — it is never made twice."""
+        with self.device.operation():
+            settler = Settler(self.device)
+            before = self.device.last_document_number()
             try:
-                return bool(check())
-            except (Timeout, ConnectionLost, TransportError):
-                time.sleep(0.2 * (attempt + 1))
-                try:
-                    self.device.reconnect()
-                except TransportError:
-                    pass
-        return False
+                action()
+            except BaseException as err:
+                if not may_have_run(err):
+                    raise
+                interrupted = isinstance(err, KeyboardInterrupt)
+                doc = settler.ask(lambda: settler.document_after(before, types), reconnect_first=line_dropped(err),
+                                  tries=2 if interrupted else None, last_before=before)
+                if interrupted:
+                    err.kkt_document = doc  # type: ignore[attr-defined]
+                    raise
+                if doc is None:
+                    raise NotExecuted(f"the device did not do it ({err}); no document was made, so it is safe to "
+                                      "try again") from err
+                return doc
+            return self._made(settler, before, types)
+
+    @staticmethod
+    def _made(settler: Settler, before: int, types: frozenset[int]) -> DocumentInfo:
+        doc = settler.document_after(before, types)
+        if doc is None:
+            raise ProtocolError(f"the device confirmed the operation but its ФН holds no document after №{before}")
+        return doc
 
     def open_shift(self) -> DocumentInfo:
         """Открыть смену."""
         self._require(Op.OPEN_SHIFT)
-        return self._fiscal_operation(lambda: self.device.open_shift(self.cashier),
-                                      lambda before: self.device.shift_state().open)
+        return self._fiscal_operation(lambda: self.device.open_shift(self.cashier), SHIFT_OPEN)
 
     def close_shift(self) -> DocumentInfo:
         """Закрыть смену (Z-отчёт)."""
         self._require(Op.CLOSE_SHIFT)
-        return self._fiscal_operation(lambda: self.device.close_shift(self.cashier),
-                                      lambda before: not self.device.shift_state().open)
+        return self._fiscal_operation(lambda: self.device.close_shift(self.cashier), SHIFT_CLOSE)
 
     def x_report(self) -> None:
         """X-отчёт (без гашения)."""
         self._require(Op.X_REPORT)
-        self.device.x_report(self.cashier)
+        with self.device.operation():
+            self.device.x_report(self.cashier)
 
     # -- receipts --------------------------------------------------------------------------
     def sell(self, receipt: Receipt) -> ReceiptResult:
@@ -210,6 +226,15 @@ class Kkt:
         """Чек возврата расхода."""
         return self._receipt(ReceiptType.BUY_RETURN, receipt)
 
+    def cancel_receipt(self) -> bool:
+        """Аннулировать открытый чек (one left open by a crashed program, say); True if one was open."""
+        self._require(Op.RECEIPT)
+        with self.device.operation():
+            if not self.device.receipt_is_open():
+                return False
+            self.device.cancel_receipt()
+            return True
+
     def _receipt(self, kind: ReceiptType, receipt: Receipt) -> ReceiptResult:
         self._require(Op.RECEIPT, *((Op.RECEIPT_DISCOUNT,) if receipt.discount else ()))
         taxation = validate_receipt(receipt, self.taxation, self.device.limits)  # before any byte goes out
@@ -227,60 +252,80 @@ class Kkt:
 
     def _document(self, kind: ReceiptType, correction: bool, body: Callable[[], None],
                   taxation: TaxationSystem | None, payments: tuple[Payment, ...], total: int) -> ReceiptResult:
-        """Open a receipt of ``kind``, write ``body`` and the payments, then close it.
+        """Open a receipt of ``kind``, write ``body`` and the payments, then close it — one atomic operation.
 
-        A device refusal while building cancels the receipt; the close is guarded against a lost answer.
+        Any failure before the close (a device refusal, a value that cannot be encoded, a timeout, Ctrl-C)
+        cancels the receipt; the close is settled from the ФН if its answer is lost.
         """
-        d = self.device
-        before = d.last_document_number()
+        types = CORRECTION if correction else RECEIPT
+        with self.device.operation():
+            d = self.device
+            settler = Settler(d)
+            before = d.last_document_number()
+            try:
+                self._begin(kind, correction, taxation, settler)
+                body()
+                *first, last = _merge(payments)
+                for payment in first:
+                    d.pay(payment)
+            except BaseException as err:
+                settler.cancel_open_receipt(reconnect_first=line_dropped(err) or d.session.broken)
+                raise
+            return self._close(settler, before, last, types, max(sum(p.amount for p in payments) - total, 0))
+
+    def _begin(self, kind: ReceiptType, correction: bool, taxation: TaxationSystem | None, settler: Settler) -> None:
+        """Open the receipt; one left open before (by a failure we could not clean up, or a crashed program)
+        is cancelled first."""
         try:
-            d.begin_receipt(kind, correction=correction, taxation=taxation, cashier=self.cashier)
-            body()
-            *first, last = _merge(payments)
-            for payment in first:
-                d.pay(payment)
+            self.device.begin_receipt(kind, correction=correction, taxation=taxation, cashier=self.cashier)
         except DeviceError:
-            self._cancel_quietly()
-            raise
-        return self._close(before, last, total, sum(p.amount for p in payments))
+            if not settler.cancel_open_receipt():
+                raise
+            self.device.begin_receipt(kind, correction=correction, taxation=taxation, cashier=self.cashier)
 
-    def _cancel_quietly(self) -> None:
-        try:
-            if self.device.receipt_is_open():
-                self.device.cancel_receipt()
-        except KktError:
-            pass
-
-    def _close(self, before: int, last: Payment, total: int, paid: int) -> ReceiptResult:
-        recovered = False
+    def _close(self, settler: Settler, before: int, last: Payment, types: frozenset[int], change: int) -> ReceiptResult:
         try:
             self.device.close_receipt(last)
         except DeviceError:
-            self._cancel_quietly()
+            settler.cancel_open_receipt()
             raise
-        except (Timeout, ConnectionLost) as err:
-            if isinstance(err, Timeout) and not err.maybe_executed:
-                self._cancel_quietly()
-                raise
-            recovered = True
-            self._recover_close(before, last, err)
-        return ReceiptResult(document=self.last_document(), change=max(paid - total, 0), recovered=recovered)
+        except BaseException as err:
+            return ReceiptResult(self._recover_close(settler, before, last, types, err), change, recovered=True)
+        return ReceiptResult(self._made(settler, before, types), change)
 
-    def _recover_close(self, before: int, last: Payment, err: Exception) -> None:
-        """The close command's answer was lost: find out whether the receipt became a document."""
+    def _recover_close(self, settler: Settler, before: int, last: Payment, types: frozenset[int],
+                       err: BaseException) -> DocumentInfo:
+        """The close's answer was lost (or the line dropped, or Ctrl-C): settle from the ФН. The close is sent
+        again only when the ФН proves the first one made nothing and the receipt is still open."""
         d = self.device
-        for attempt in range(5):
+        interrupted = isinstance(err, KeyboardInterrupt)
+        for attempt in range(2 if interrupted else settler.tries):
             try:
-                if isinstance(err, ConnectionLost) or attempt:
-                    d.reconnect()
-                if d.last_document_number() > before and not d.receipt_is_open():
-                    return  # the document exists: never issue it again
-                if d.receipt_is_open():  # still open, so the close never ran: close it now
-                    d.close_receipt(last)
-                    return
-            except (Timeout, ConnectionLost, TransportError):
-                time.sleep(0.2 * (attempt + 1))
-        raise UnknownOutcome(f"cannot tell whether the receipt was closed: {err}") from err
+                if attempt or line_dropped(err) or d.session.broken:
+                    settler.reconnect_quietly()
+                doc = settler.document_after(before, types)
+                if doc is not None:
+                    if interrupted:
+                        err.kkt_document = doc  # type: ignore[attr-defined]
+                        raise err
+                    return doc  # the document exists: never issue it again
+                if not d.receipt_is_open():
+                    if interrupted:
+                        err.kkt_document = None  # type: ignore[attr-defined]
+                        raise err
+                    raise NotExecuted(f"the receipt was not made and is no longer open ({err}); nothing was "
+                                      "fiscalised, so it is safe to try again") from err
+                if interrupted:
+                    d.cancel_receipt()
+                    err.kkt_document = None  # type: ignore[attr-defined]
+                    raise err
+                d.close_receipt(last)  # the first close never ran; this one makes the document
+            except DeviceError:
+                settler.cancel_open_receipt()
+                raise
+            except TRANSIENT:
+                settler.pause(attempt)
+        raise UnknownOutcome(f"cannot tell whether the receipt was closed: {err}", last_before=before) from err
 
     def correction(self, correction: CorrectionReceipt) -> ReceiptResult:
         """Чек коррекции: type, basis, then amounts by VAT rate (FFD 1.05) or the positions (FFD 1.2)."""
@@ -322,37 +367,66 @@ class Kkt:
         return self.device.cash_in_drawer()
 
     # -- registration ----------------------------------------------------------------------
-    def _registration(self, registration: Registration, kind: RegistrationKind, done: Callable[[int], bool],
+    def _registration(self, registration: Registration, kind: RegistrationKind,
                       reasons: int = 0, new_fn_number: str | None = None) -> DocumentInfo:
         self._require(Op.REGISTER)
         result = self._fiscal_operation(
             lambda: self.device.register(registration, kind=kind, cashier=self.cashier, reasons=reasons,
-                                         new_fn_number=new_fn_number), done)
+                                         new_fn_number=new_fn_number), REGISTRATION)
         self.taxation = registration.taxation
         self.ffd = registration.ffd
         return result
 
     def register(self, registration: Registration) -> DocumentInfo:
         """Регистрация ККТ (фискализация ФН)."""
-        return self._registration(registration, RegistrationKind.REGISTER,
-                                  lambda before: self.device.last_document_number() > before)
+        return self._registration(registration, RegistrationKind.REGISTER)
 
     def reregister(self, registration: Registration, reasons: int) -> DocumentInfo:
         """Перерегистрация (изменение параметров регистрации) с кодом(ами) причины."""
-        return self._registration(registration, RegistrationKind.CHANGE,
-                                  lambda before: self.device.last_document_number() > before, reasons=reasons)
+        return self._registration(registration, RegistrationKind.CHANGE, reasons=reasons)
 
     def replace_fn(self, new_fn_number: str, registration: Registration) -> DocumentInfo:
         """Замена ФН: the old ФН must be closed; registers the new one (re-registration, reason 1)."""
-        return self._registration(registration, RegistrationKind.REPLACE_FN,
-                                  lambda before: self.device.fn_status().fn_number == new_fn_number,
-                                  new_fn_number=new_fn_number)
+        return self._replacement(registration, new_fn_number)
+
+    def _replacement(self, registration: Registration, new_fn_number: str) -> DocumentInfo:
+        """The new ФН numbers its documents from 1: it is the new ФН's number that tells the outcome."""
+        self._require(Op.REGISTER)
+        d = self.device
+
+        def made() -> DocumentInfo | None:
+            if d.fn_status().fn_number != new_fn_number:
+                return None
+            return d.document(d.last_document_number())
+
+        with d.operation():
+            settler = Settler(d)
+            try:
+                d.register(registration, kind=RegistrationKind.REPLACE_FN, cashier=self.cashier,
+                           new_fn_number=new_fn_number)
+            except BaseException as err:
+                if not may_have_run(err):
+                    raise
+                doc = settler.ask(made, reconnect_first=line_dropped(err),
+                                  tries=2 if isinstance(err, KeyboardInterrupt) else None)
+                if isinstance(err, KeyboardInterrupt):
+                    err.kkt_document = doc  # type: ignore[attr-defined]
+                    raise
+                if doc is None:
+                    raise NotExecuted(f"the new ФН was not registered ({err}); it is safe to try again") from err
+            else:
+                doc = made()
+                if doc is None:
+                    raise ProtocolError(f"the device confirmed the replacement but reports another ФН than "
+                                        f"{new_fn_number}")
+        self.taxation = registration.taxation
+        self.ffd = registration.ffd
+        return doc
 
     def close_fn(self) -> DocumentInfo:
         """Закрытие фискального режима ФН."""
         self._require(Op.CLOSE_FN)
-        return self._fiscal_operation(lambda: self.device.close_fn(self.cashier),
-                                      lambda before: self.device.last_document_number() > before)
+        return self._fiscal_operation(lambda: self.device.close_fn(self.cashier), FN_CLOSE)
 
     # -- server settings -------------------------------------------------------------------
     def set_ofd_server(self, address: str, port: int) -> None:

@@ -1,6 +1,9 @@
 """Session: owns a transport and a sans-I/O link, performs their actions, one exchange at a time.
 
-* one re-entrant lock per device, so threads sharing a session never interleave frames;
+* one re-entrant lock per device, so threads sharing a session never interleave frames, and
+  :meth:`Session.operation` to hold it (and the host lock between processes, :mod:`.hostlock`) across the
+  several commands of one operation;
+* after a dropped line the next exchange reconnects by itself;
 * three deadlines, all chosen by the link: inter-byte, acknowledgement, and the command's
   execution time (from its :class:`~kkt_drivers.protocols.spec.TimeoutClass`);
 * no blind retries: only commands declared idempotent are repeated after a timeout. Recovery of a
@@ -12,10 +15,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
-from .errors import ConnectionLost, KktError, ProtocolError, Timeout
+from .errors import ConnectionLost, KktError, ProtocolError, Timeout, TransportError
+from .hostlock import HostLock
 from .protocols.actions import Action, Deliver, Fail, Send, Wait
 from .trace import ByteHook, log_bytes
 from .transport.base import Transport
@@ -40,7 +45,8 @@ class Session:
     """Runs exchanges over ``transport`` with ``link``; thread-safe."""
 
     def __init__(self, transport: Transport, link: Link, *, hooks: Iterable[ByteHook] = (),
-                 idempotent_retries: int = 2, execution_scale: float = 1.0) -> None:
+                 idempotent_retries: int = 2, execution_scale: float = 1.0,
+                 host_lock: HostLock | None = None) -> None:
         self.transport = transport
         self.link = link
         self.hooks: list[ByteHook] = [log_bytes, *hooks]
@@ -48,6 +54,28 @@ class Session:
         #: multiplies every command's execution deadline (tests of lost answers use < 1)
         self.execution_scale = execution_scale
         self.lock = threading.RLock()
+        #: processes on this host take turns on the device (set by ``connect`` for shared devices)
+        self.host_lock = host_lock
+        self._depth = 0
+        #: the line dropped: the next exchange reconnects first
+        self.broken = False
+
+    @contextmanager
+    def operation(self) -> Iterator[None]:
+        """Hold the device for several exchanges: no other thread, and no other process on this host (with a
+        host lock), gets a command in between. Re-entrant."""
+        with self.lock:
+            self._depth += 1
+            try:
+                if self._depth == 1 and self.host_lock is not None:
+                    self.host_lock.acquire()
+                try:
+                    yield
+                finally:
+                    if self._depth == 1 and self.host_lock is not None:
+                        self.host_lock.release()
+            finally:
+                self._depth -= 1
 
     def _emit(self, direction: str, data: bytes) -> None:
         for hook in self.hooks:
@@ -55,7 +83,9 @@ class Session:
 
     def exchange(self, message: bytes, *, timeout: float, idempotent: bool = False) -> bytes:
         """Send one application message and return the device's application answer."""
-        with self.lock:
+        with self.operation():
+            if self.broken:
+                self.reconnect()
             attempts = 1 + (self.idempotent_retries if idempotent else 0)
             for attempt in range(attempts):
                 try:
@@ -94,6 +124,7 @@ class Session:
                     actions = []
         except ConnectionLost:
             link.abort()
+            self.broken = True
             raise
         except KktError:
             if link.busy:
@@ -107,7 +138,12 @@ class Session:
         """Open a fresh connection to the same device; the link forgets any half-done exchange."""
         with self.lock:
             self.link.abort()
-            self.transport.reopen()
+            try:
+                self.transport.reopen()
+            except TransportError:
+                self.broken = True
+                raise
+            self.broken = False
 
     def close(self) -> None:
         """Close the transport, and any hook that holds a file (a JSONL capture)."""

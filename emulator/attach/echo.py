@@ -19,6 +19,9 @@ class EchoConnection:
         self.last_input = time.monotonic() if now is None else now
         self._out += data
 
+    def close(self) -> None:
+        self.closed = True
+
     def poll(self, now: float | None = None) -> None:
         return None
 

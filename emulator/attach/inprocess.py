@@ -73,11 +73,15 @@ class InProcessTransport(Transport):
         self._conn = connect_to(self.device, self.variant)
 
     def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
         self._conn = None
         if self.owns_device:
             self.device.close()
 
     def reopen(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
         self._conn = connect_to(self.device, self.variant)
 
     @property

@@ -30,6 +30,8 @@ class Connection(Protocol):
     closed: bool
     last_input: float
 
+    def close(self) -> None: ...
+
     def receive(self, data: bytes, now: float | None = None) -> None: ...
 
     def poll(self, now: float | None = None) -> None: ...
@@ -217,6 +219,11 @@ class ServerLoop:
         return True
 
     def _drop(self, ep: Endpoint, close: bool = True) -> None:
+        if self._endpoints.get(ep.fd) is ep:
+            try:
+                ep.connection.close()
+            except Exception:
+                logger.exception("kkt-emu: closing a connection")
         if self._endpoints.pop(ep.fd, None) is not None:
             try:
                 self._sel.unregister(ep.fd)

@@ -101,6 +101,11 @@ class DeviceConnection:
             except Exception as exc:
                 self.device.incidents.record("link", exc)
 
+    def close(self) -> None:
+        """The client went away: the device frees what this connection held (an open receipt's ownership)."""
+        self.closed = True
+        self.device.client_gone(id(self.link))
+
     def next_event(self) -> float | None:
         """The earliest time something is due (a link deadline or stalled output)."""
         times = [t for t in (self.deadline, self.output[0][0] if self.output else None) if t is not None]

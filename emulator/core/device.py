@@ -30,7 +30,14 @@ class Personality(Protocol):
 
     family: str
 
-    def execute(self, message: bytes) -> Outcome: ...
+    def execute(self, message: bytes, client: int = 0) -> Outcome:
+        """Run one command sent by ``client`` (a number per connection: what one connection has started, such
+        as an open receipt, another may not touch)."""
+        ...
+
+    def client_gone(self, client: int) -> None:
+        """The connection ``client`` closed: what it held is free again."""
+        ...
 
     def reset(self) -> None: ...
 
@@ -101,12 +108,12 @@ class VirtualDevice:
         """The device's virtual ФН, or ``None`` (a scale has none)."""
         return self.personality.fiscal
 
-    def execute(self, message: bytes) -> Outcome:
+    def execute(self, message: bytes, client: int = 0) -> Outcome:
         """Run one command; an exception inside the personality becomes the family's error answer."""
         with self.lock:
             self.commands_executed += 1
             try:
-                return self.personality.execute(message)
+                return self.personality.execute(message, client)
             except Exception as exc:
                 self.incidents.record("execute", exc)
                 return self.personality.failure(message, exc)
@@ -114,7 +121,7 @@ class VirtualDevice:
     def execute_for(self, link: AnswerControl, message: bytes) -> Outcome:
         """Execute ``message`` for a connection's link, applying command faults: a withheld answer makes the
         link drop it; a disconnect also hangs the connection up."""
-        outcome = self.execute(message)
+        outcome = self.execute(message, id(link))
         command = self.personality.command_bytes(message)
         if self.faults.take_withhold(command):
             link.withhold_next += 1
@@ -128,6 +135,13 @@ class VirtualDevice:
             self.personality.reset()
             self.clock.reset()
             self.faults.clear()
+
+    def client_gone(self, client: int) -> None:
+        with self.lock:
+            try:
+                self.personality.client_gone(client)
+            except Exception as exc:
+                self.incidents.record("client_gone", exc)
 
     def close(self) -> None:
         """Release the device's files (its ФН archive); the same state directory can then be opened again."""

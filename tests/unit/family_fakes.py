@@ -111,7 +111,7 @@ class ProbePersonality:
     def __init__(self) -> None:
         self.pings = 0
 
-    def execute(self, message: bytes) -> Answer:
+    def execute(self, message: bytes, client: int = 0) -> Answer:
         if not message.startswith(b"PING "):
             return Answer(b"ERR unknown command", failed=True)
         self.pings += 1
@@ -127,6 +127,9 @@ class ProbePersonality:
         self.pings = 0
 
     def close(self) -> None:
+        pass
+
+    def client_gone(self, client: int) -> None:
         pass
 
 
@@ -180,6 +183,26 @@ class ProbeEmulatedFamily(EmulatedFamily):
 # -- minireg: a register with only the mandatory queries --------------------------------------
 
 
+class NullTransport(Transport):
+    """A transport nothing goes through (the mini register answers from memory)."""
+
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    @property
+    def is_open(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> None:
+        raise AssertionError("minireg sends nothing")
+
+    def read(self, timeout: float) -> bytes:
+        return b""
+
+
 class MiniRegister(FiscalRegister):
     """Answers the queries every register must; anything else is NotSupported. Counts what it "sends"."""
 
@@ -188,6 +211,7 @@ class MiniRegister(FiscalRegister):
 
     def __init__(self) -> None:
         self.sent: list[str] = []
+        self.session = Session(NullTransport(), LineLink())  # never used to send: the fake answers itself
 
     def device_status(self) -> DeviceStatus:
         self.sent.append("status")

@@ -72,7 +72,9 @@ class FiscalHandlers:
     profile: Any
     receipt: OpenReceipt | None
     registration_tags: dict[int, Any]
-    _tlv_queue: list[bytes]
+    _tlv_queues: dict[int, list[bytes]]
+    _client: int
+    receipt_owner: int | None
     _requisite_blocks: RequisiteBlocks | None
     incidents: Any
 
@@ -182,6 +184,7 @@ class FiscalHandlers:
             raise Refusal(E_RECEIPT_TYPE)
         self._precheck_document()
         self.receipt = OpenReceipt(req.type)
+        self.receipt_owner = self._client
         self.state.receipt_state = req.type
         self.state.receipt_sum = 0
 
@@ -336,6 +339,7 @@ class FiscalHandlers:
                 receipt.payments[req.type] -= amount
             raise
         self.receipt = None
+        self.receipt_owner = None
         self.state.receipt_state = 0
         self.state.receipt_sum = 0
         self.state.sub_mode = 0
@@ -384,6 +388,7 @@ class FiscalHandlers:
     def _cancel_receipt(self, _: Any) -> None:
         self._require_receipt()
         self.receipt = None
+        self.receipt_owner = None
         self.state.receipt_state = 0
         self.state.receipt_sum = 0
         self.state.sub_mode = 0
@@ -448,13 +453,14 @@ class FiscalHandlers:
             size = int.from_bytes(body[offset + 2:offset + 4], "little")
             chunks.append(body[offset:offset + 4 + size])
             offset += 4 + size
-        self._tlv_queue = chunks
+        self._tlv_queues[self._client] = chunks
         return {"type": outer.tag, "size": len(body)}
 
     def _fn_document_chunk(self, _: Any) -> dict[str, bytes]:
-        if not self._tlv_queue:
+        queue = self._tlv_queues.get(self._client)
+        if not queue:
             raise Refusal(E_FN_NO_DATA)
-        return {"tlv": self._tlv_queue.pop(0)}
+        return {"tlv": queue.pop(0)}
 
     # -- registration ----------------------------------------------------------------------
     def _registration(self) -> Registration:

@@ -83,7 +83,11 @@ class AtolPersonality(FiscalHandlers):
         self.state = AtolState(profile)
         self.receipt: OpenReceipt | None = None
         self.registration_tags: dict[int, Any] = {}
-        self._tlv_queue: list[bytes] = []
+        #: A4 45/46 reads in progress, per connection (two clients reading documents never mix)
+        self._tlv_queues: dict[int, list[bytes]] = {}
+        #: the connection that opened the receipt; no other may change anything until it is closed or gone
+        self.receipt_owner: int | None = None
+        self._client = 0
         self._requisite_blocks: RequisiteBlocks | None = None
         self._handlers: dict[bytes, Handler] = {
             c.STATUS.code: self._status,
@@ -123,17 +127,27 @@ class AtolPersonality(FiscalHandlers):
         self.state = AtolState(self.profile)
         self.receipt = None
         self.registration_tags = {}
-        self._tlv_queue = []
+        self._tlv_queues = {}
+        self.receipt_owner = None
         self._requisite_blocks = None
         self._refresh_counters()
 
     # -- dispatch --------------------------------------------------------------------------
-    def execute(self, message: bytes) -> Execution:
+    def client_gone(self, client: int) -> None:
+        """A connection closed: a receipt it opened stays open (as on a real register) but is anyone's now."""
+        self._tlv_queues.pop(client, None)
+        if self.receipt_owner == client:
+            self.receipt_owner = None
+
+    def execute(self, message: bytes, client: int = 0) -> Execution:
+        self._client = client
         password, spec, params = c.split_message(message)
         if spec is None or spec.code not in self._handlers:
             return self._refuse(None, E_UNSUPPORTED if len(message) >= 3 else E_FORMAT)
         if password != self.tables.access_password():
             return self._refuse(spec, E_PASSWORD)
+        if self.receipt is not None and self.receipt_owner not in (None, client) and not self._reads_only(spec):
+            return self._refuse(spec, E_RECEIPT_OPEN)  # another connection's receipt is open [inferred]
         if spec.modes is not None and self.state.mode not in spec.modes:
             return self._refuse(spec, E_MODE)
         try:
@@ -155,6 +169,11 @@ class AtolPersonality(FiscalHandlers):
         internal fault is not published]. The receipt being built, if any, stays as it was."""
         _, spec, _ = c.split_message(message)
         return self._refuse(spec, E_INTERNAL)
+
+    @staticmethod
+    def _reads_only(spec: AtolCommandSpec) -> bool:
+        """Queries and ФН reads (A4 xx) change nothing a receipt depends on."""
+        return spec.idempotent or spec.code[:1] == b"\xa4"
 
     def _refuse(self, spec: AtolCommandSpec | None, code: int) -> Execution:
         if spec is None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from ...device import atomic
 from ...protocols.atol import fiscal_commands as f
 from ...protocols.common.text import encodable_atol
 from ...register import FiscalRegister, Op
@@ -80,6 +81,7 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
             self.sysadmin_password = system_admin
 
     # -- queries ---------------------------------------------------------------------------
+    @atomic
     def device_status(self) -> DeviceStatus:
         s = self.status()
         return DeviceStatus(
@@ -95,6 +97,7 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
             name = self._model_name = self.device_info().name
         return name
 
+    @atomic
     def shift_state(self) -> ShiftState:
         fn = self.fn_shift()
         raw = self.execute(f.READ_REGISTER, {"register": f.REGISTER_SHIFT_STATE, "p1": 0, "p2": 0}).value
@@ -107,6 +110,7 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
                           next_receipt_number=int(fn.receipt) + 1 if fn.open else 1,
                           expired=bool(expires and now > expires), expires_at=expires)
 
+    @atomic
     def fn_status(self) -> FnStatus:
         s = self.fn_status_raw()
         v = self.fn_validity()
@@ -137,21 +141,25 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
         return bool(self.status().receipt_state)
 
     # -- shift -----------------------------------------------------------------------------
+    @atomic
     def open_shift(self, cashier: Cashier) -> None:
         with self._mode(AtolMode.REGISTRATION, self._cashier_password(cashier)):
             self.open_shift_command(cashier.name)
 
+    @atomic
     def close_shift(self, cashier: Cashier) -> None:
         with self._mode(AtolMode.Z_REPORTS, self.admin_password):
             self.z_report_command()
         self.to_select_mode()
 
+    @atomic
     def x_report(self, cashier: Cashier) -> None:
         with self._mode(AtolMode.X_REPORTS, self.admin_password):
             self.x_report_command()
         self.to_select_mode()
 
     # -- receipt ---------------------------------------------------------------------------
+    @atomic
     def begin_receipt(self, operation: ReceiptType, *, correction: bool,
                       taxation: TaxationSystem | None, cashier: Cashier) -> None:
         table = f.CORRECTION_TYPE_BY_OPERATION if correction else f.RECEIPT_TYPE_BY_OPERATION
@@ -163,6 +171,7 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
         if cashier.inn:
             self.write_requisite(1203, cashier.inn)
 
+    @atomic
     def add_position(self, item: Item) -> None:
         self.register_position(
             name=item.name, price=item.price, quantity_milli=int(item.quantity * 1000), amount=item.amount,
@@ -182,10 +191,12 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
         self.close_receipt_command(f.PAYMENT_TYPE_BY_FORM[int(payment.type)], payment.amount)
 
     # -- cash ------------------------------------------------------------------------------
+    @atomic
     def cash_in(self, amount: int, cashier: Cashier) -> None:
         with self._mode(AtolMode.REGISTRATION, self._cashier_password(cashier)):
             self.cash_in_command(amount)
 
+    @atomic
     def cash_out(self, amount: int, cashier: Cashier) -> None:
         with self._mode(AtolMode.REGISTRATION, self._cashier_password(cashier)):
             self.cash_out_command(amount)
@@ -204,6 +215,7 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
         for tag, value in values:
             self.write_requisite(tag, value)
 
+    @atomic
     def register(self, registration: Registration, *, kind: RegistrationKind, cashier: Cashier,
                  reasons: int = 0, new_fn_number: str | None = None) -> None:
         """A6 in the ФН access mode, its requisites written by E8 first (1041 for a new ФН)."""
@@ -220,12 +232,14 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
                 self.register_command(0)
         self.to_select_mode()
 
+    @atomic
     def close_fn(self, cashier: Cashier) -> None:
         with self._mode(AtolMode.FN_ACCESS, self.sysadmin_password):
             self.close_fn_command()
         self.to_select_mode()
 
     # -- server settings -------------------------------------------------------------------
+    @atomic
     def server_settings(self) -> ServerSettings:
         with self._mode(AtolMode.PROGRAMMING, self.sysadmin_password):
             address = self.read_table(OFD_TABLE, 1, OFD_ADDRESS).decode("ascii", "replace")
@@ -234,6 +248,7 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
         self.to_select_mode()
         return ServerSettings(ofd_address=address, ofd_port=port, vendor_cloud=cloud)
 
+    @atomic
     def set_server(self, kind: ServerKind, address: str, port: int | None = None) -> None:
         """Table 19: OFD address and port (fields 1, 2), ATOL's cloud server (field 9)."""
         if kind is ServerKind.KKT_SERVER:

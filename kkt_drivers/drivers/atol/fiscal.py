@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ...errors import DeviceError, InvalidParameter
+from ...device import atomic
+from ...errors import DeviceError, InvalidParameter, ProtocolError
 from ...ffd.tlv import encode_tlv
 from ...protocols.atol import fiscal_commands as f
 from ...protocols.atol.spec import AtolCommandSpec
@@ -27,6 +28,10 @@ class AtolFiscalCommands:
     """Mixed into :class:`~kkt_drivers.drivers.atol.AtolDriver`."""
 
     if TYPE_CHECKING:  # provided by AtolCommands, mixed into the same driver
+        from ...session import Session
+
+        session: Session
+
         def execute(self, spec: AtolCommandSpec, params: dict[str, Any] | None = None) -> Any: ...
 
     # -- shift -----------------------------------------------------------------------------
@@ -47,6 +52,7 @@ class AtolFiscalCommands:
         """Открыть чек (92)."""
         self.execute(f.OPEN_RECEIPT, {"flags": 0, "type": atol_type})
 
+    @atomic
     def register_position(self, *, name: str, price: int, quantity_milli: int, amount: int, vat: int, method: int,
                           subject: int, discount: int = 0, tags: tuple[tuple[int, bytes], ...] = ()) -> None:
         """Позиция: EA, requisites of the position (E8), EB."""
@@ -58,6 +64,7 @@ class AtolFiscalCommands:
             "section": 0, "subject": subject, "method": method, "discount_sign": 0, "discount": discount,
             "reserved": b"\x00\x00", "name": encode_atol(name)})
 
+    @atomic
     def write_requisite_raw(self, tag: int, value: bytes, *, printed: bool = True) -> None:
         """Запись реквизита (E8): one TLV, cut into blocks of :data:`E8_BLOCK` bytes when longer.
 
@@ -123,6 +130,7 @@ class AtolFiscalCommands:
     def fn_document(self, number: int) -> Any:
         return self.execute(f.FN_DOCUMENT, {"number": number})
 
+    @atomic
     def fn_document_tlv(self, number: int) -> bytes:
         """The whole document as STLV (A4 45, then A4 46 until the ФН has no more data)."""
         head = self.execute(f.FN_DOCUMENT_TLV, {"number": number})
@@ -134,6 +142,8 @@ class AtolFiscalCommands:
                 if err.code == 0xDA:
                     break
                 raise
+        if len(body) != head.size:
+            raise ProtocolError(f"document {number}: the ФН announced {head.size} bytes of TLV and gave {len(body)}")
         return int(head.type).to_bytes(2, "little") + len(body).to_bytes(2, "little") + bytes(body)
 
     def register_command(self, operation: int, reasons: int = 0) -> None:
