@@ -74,6 +74,9 @@ class Kkt:
         #: the FFD version the ФН is registered in ("1.05" or "1.2"), when known (set by :meth:`register`);
         #: it decides whether a correction is given as amounts or as positions
         self.ffd = ffd
+        #: settling a lost answer: questions asked, and the first pause (doubling, at most 2 s)
+        self.settle_tries = 6
+        self.settle_backoff = 0.2
 
     @classmethod
     def open(cls, url: str | None = None, **kwargs: object) -> Kkt:
@@ -106,6 +109,9 @@ class Kkt:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _settler(self) -> Settler:
+        return Settler(self.device, tries=self.settle_tries, backoff=self.settle_backoff)
 
     def _require(self, *operations: str) -> None:
         """Refuse an operation the family does not have, before anything is sent."""
@@ -167,7 +173,7 @@ class Kkt:
         """Run ``action`` (one fiscal document of ``types``) as one operation; if its answer is lost, ask the
         ФН whether the document exists — it is never made twice."""
         with self.device.operation():
-            settler = Settler(self.device)
+            settler = self._settler()
             before = self.device.last_document_number()
             try:
                 action()
@@ -188,7 +194,13 @@ class Kkt:
 
     @staticmethod
     def _made(settler: Settler, before: int, types: frozenset[int]) -> DocumentInfo:
-        doc = settler.document_after(before, types)
+        """The document the device just confirmed. If the line drops before it can be read, it is asked for
+        again (reconnecting); a device that stays away is an :class:`UnknownOutcome`, never a bare error."""
+        try:
+            doc = settler.ask(lambda: settler.document_after(before, types), last_before=before)
+        except UnknownOutcome as exc:
+            raise UnknownOutcome(f"the device confirmed the operation, then stopped answering before its "
+                                 f"document could be read ({exc.__cause__})", last_before=before) from exc
         if doc is None:
             raise ProtocolError(f"the device confirmed the operation but its ФН holds no document after №{before}")
         return doc
@@ -260,7 +272,7 @@ class Kkt:
         types = CORRECTION if correction else RECEIPT
         with self.device.operation():
             d = self.device
-            settler = Settler(d)
+            settler = self._settler()
             before = d.last_document_number()
             try:
                 self._begin(kind, correction, taxation, settler)
@@ -400,7 +412,7 @@ class Kkt:
             return d.document(d.last_document_number())
 
         with d.operation():
-            settler = Settler(d)
+            settler = self._settler()
             try:
                 d.register(registration, kind=RegistrationKind.REPLACE_FN, cashier=self.cashier,
                            new_fn_number=new_fn_number)

@@ -7,9 +7,11 @@ earlier one.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/samples.py for every test folder
@@ -21,3 +23,16 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("kkt")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--reliability", choices=("sample", "full"), default="sample",
+                     help="reliability suite size: the seeded sample (default, CI) or the full targets")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/reliability/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.slow)
+            if config.getoption("--reliability") == "full":
+                item.add_marker(pytest.mark.timeout(6 * 3600))

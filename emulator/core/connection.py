@@ -85,7 +85,9 @@ class DeviceConnection:
         self.last_input = now
         try:
             self._arm_link_faults()
-            self._apply(self.link.receive(data), now)
+            data = self.device.faults.mangle_input(data)
+            if data:
+                self._apply(self.link.receive(data), now)
         except Exception as exc:
             self.device.incidents.record("link", exc)
         if self.device.hangup_pending:

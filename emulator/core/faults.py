@@ -5,6 +5,8 @@ byte pipe or on whole commands, so they work for every family:
 
 ``withhold_answer``  execute the next N commands but never send their answers (lost answer)
 ``corrupt_answer``   flip the last (checksum) byte of the next N frames/packets we send
+``drop_input``       lose the next N chunks of bytes the host sends (as a noisy line loses them)
+``corrupt_input``    flip one byte in each of the next N chunks the host sends
 ``garbage``          put N bytes of line noise (no control or start bytes) before the next output
 ``split_writes``     send output one byte per write (attachments) / per read (in-process)
 ``stall``            hold the next output back for this many seconds
@@ -24,8 +26,8 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-CORE_FAULTS = ("withhold_answer", "corrupt_answer", "garbage", "split_writes", "stall", "withhold_command",
-               "disconnect_command")
+CORE_FAULTS = ("withhold_answer", "corrupt_answer", "drop_input", "corrupt_input", "garbage", "split_writes", "stall",
+               "withhold_command", "disconnect_command")
 _NOISE = bytes(b for b in range(0x20, 0x7F))  # printable ASCII: never a control or start byte
 FaultValue = float | int | bool | str
 
@@ -34,6 +36,8 @@ FaultValue = float | int | bool | str
 class FaultPlan:
     withhold_answer: int = 0
     corrupt_answer: int = 0
+    drop_input: int = 0
+    corrupt_input: int = 0
     garbage: int = 0
     split_writes: bool = False
     stall: float = 0.0
@@ -71,7 +75,7 @@ class FaultPlan:
         return value
 
     def clear(self) -> None:
-        self.withhold_answer = self.corrupt_answer = self.garbage = 0
+        self.withhold_answer = self.corrupt_answer = self.garbage = self.drop_input = self.corrupt_input = 0
         self.split_writes = False
         self.withhold_command = ""
         self.disconnect_command = ""
@@ -93,6 +97,17 @@ class FaultPlan:
             self.disconnect_command = ""
             return True
         return False
+
+    def mangle_input(self, data: bytes) -> bytes:
+        """Apply the input faults to a chunk from the host: dropped whole, or one byte flipped."""
+        if self.drop_input and data:
+            self.drop_input -= 1
+            return b""
+        if self.corrupt_input and data:
+            self.corrupt_input -= 1
+            at = self._rng.randrange(len(data))
+            return data[:at] + bytes((data[at] ^ 0x20,)) + data[at + 1:]
+        return data
 
     def noise(self, size: int) -> bytes:
         return bytes(self._rng.choice(_NOISE) for _ in range(size))
