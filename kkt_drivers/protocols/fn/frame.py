@@ -259,7 +259,7 @@ class FrameDecoder:
             try:
                 events.append(_check(memoryview(buf)[pos:pos + size].tobytes(), size))
             except FrameCrcError as exc:
-                events.append(exc)
+                events.append(exc.with_traceback(None))  # no frame kept alive (events -> exc -> frame -> events)
                 pos += 1
                 continue
             pos += size
