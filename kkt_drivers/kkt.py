@@ -361,17 +361,34 @@ class Kkt:
     # -- cash ------------------------------------------------------------------------------
     def cash_in(self, amount: int) -> None:
         """Внесение наличных."""
-        self._require(Op.CASH)
-        if amount <= 0:
-            raise ValueError("amount must be a positive number of kopecks")
-        self.device.cash_in(amount, self.cashier)
+        self._cash(amount, self.device.cash_in)
 
     def cash_out(self, amount: int) -> None:
         """Выплата (изъятие) наличных."""
+        self._cash(-amount, lambda value, cashier: self.device.cash_out(-value, cashier))
+
+    def _cash(self, delta: int, action: Callable[[int, Cashier], None]) -> None:
+        """Move cash in or out; a lost answer is settled from the drawer (it moved by ``delta`` or not at all),
+        so a retry never counts the cash twice."""
         self._require(Op.CASH)
-        if amount <= 0:
+        if not isinstance(delta, int) or delta == 0:
             raise ValueError("amount must be a positive number of kopecks")
-        self.device.cash_out(amount, self.cashier)
+        with self.device.operation():
+            settler = self._settler()
+            before = self.device.cash_in_drawer()
+            try:
+                action(delta, self.cashier)
+            except BaseException as err:
+                if not may_have_run(err):
+                    raise
+                now = settler.ask(self.device.cash_in_drawer, reconnect_first=line_dropped(err),
+                                  tries=2 if isinstance(err, KeyboardInterrupt) else None)
+                if isinstance(err, KeyboardInterrupt):
+                    raise
+                if now == before:
+                    raise NotExecuted(f"the cash did not move ({err}); it is safe to try again") from err
+                if now != before + delta:
+                    raise UnknownOutcome(f"the drawer moved from {before} to {now}, not by {delta} ({err})") from err
 
     def cash_in_drawer(self) -> int:
         """Наличность в денежном ящике, kopecks."""

@@ -31,6 +31,7 @@ def test_a_fiscal_day_in_ffd_1_2(url: str) -> None:
     with Kkt.open(url) as kkt:
         kkt.register(registration)
         kkt.open_shift()
+        kkt.cash_in(100_000)
         for operation in (kkt.sell, kkt.refund, kkt.buy, kkt.buy_refund):
             operation(make_receipt(buyer=Buyer(phone="+79123456789")))
         kkt.close_shift()

@@ -322,3 +322,25 @@ def test_kkt_cancel_receipt_from_the_shell(tmp_path: Path) -> None:
             assert not driver.status().receipt_state  # type: ignore[attr-defined]
     finally:
         attachment.stop()
+
+
+@pytest.mark.parametrize("fault", ["withhold_command", "disconnect_command"])
+def test_cash_in_and_out_with_a_lost_answer_move_the_drawer_once(fault: str) -> None:
+    with _ready("emu+tcp://atol?transport=v2") as kkt:
+        control: Any = kkt.device.emulator
+        kkt.device.session.execution_scale = 0.02
+        control.set_fault(fault, "cash_in")
+        kkt.cash_in(5000)  # settled from the drawer: no error, and no second deposit
+        control.set_fault(fault, "cash_out")
+        kkt.cash_out(1500)
+        kkt.device.session.execution_scale = 1.0
+        assert kkt.cash_in_drawer() == 3500
+
+
+def test_a_refund_paying_out_more_cash_than_the_drawer_holds_is_refused() -> None:
+    with _ready("emu://atol?transport=v3") as kkt:
+        before = kkt.fn_status().last_document_number
+        with pytest.raises(DeviceError) as caught:
+            kkt.refund(_receipt("возврат", 5000))
+        assert caught.value.code == 0x98 and kkt.fn_status().last_document_number == before
+        assert not kkt.status().receipt_open and kkt.cash_in_drawer() == 0

@@ -205,10 +205,17 @@ def run_matrix(url: str, operations: int, seed: int) -> Counter[str]:
             except KktError as exc:
                 outcome = "error:" + type(exc).__name__
             control.device.faults.clear()
+            bad_before = sum(counts[b] for b in BAD)
             _check(op, outcome, result, truth, before, drawer_before, counts)
+            if sum(counts[b] for b in BAD) > bad_before:  # keep what went wrong, for the report
+                counts[f"case:{op.name}:{fault[0] if fault else 'none'}:{outcome}"] += 1
             if truth.receipt_open():  # never expected; recover so the run can go on and count the rest
                 kkt.cancel_receipt()
+        counts["incidents"] = control.device.incidents.total  # the emulator failing inside is a bug too
     return counts
+
+
+BAD = ("duplicate", "lost", "phantom", "wrong", "open", "incidents")
 
 
 @pytest.mark.parametrize("url", BACKENDS, ids=["v2-pty", "v3-pty", "v2-tcp", "v3-tcp"])
@@ -216,5 +223,5 @@ def test_fault_matrix(url: str, scale: Scale) -> None:
     counts = run_matrix(url, scale.size(40, 2600), scale.seed)
     report(f"fault-matrix {url}", dict(counts))
     assert counts["faulted"] >= (2000 if scale.full else 20)
-    for bad in ("duplicate", "lost", "phantom", "wrong", "open"):
+    for bad in BAD:
         assert counts[bad] == 0, (bad, dict(counts))

@@ -330,6 +330,8 @@ class FiscalHandlers:
                 receipt.atol_type]
             # the drawer is committed with the document: both or neither survive a crash
             drawer = {"drawer": self.drawer + (cash_delta if operation in (1, 4) else -cash_delta)}
+            if drawer["drawer"] < 0:
+                raise Refusal(E_NO_CASH)  # a refund or expense paid in more cash than the drawer holds [inferred]
             if receipt.is_correction:
                 result = self._fn(self.core.correction, self._correction_data(receipt), drawer)
             else:
