@@ -16,13 +16,49 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from .ffd.enums import CorrectionType, PaymentMethod, PaymentSubject, TaxationSystem, VatRate
+from .ffd.enums import (
+    AgentType,
+    CorrectionType,
+    PaymentMethod,
+    PaymentSubject,
+    QuantityMeasure,
+    TaxationSystem,
+    VatRate,
+)
 
 __all__ = [
-    "Buyer", "Cashier", "CorrectionReceipt", "CorrectionType", "DeviceLimits", "DeviceStatus", "DocumentInfo",
-    "FnPhase", "FnStatus", "Item", "OfdStatus", "Payment", "PaymentMethod", "PaymentSubject", "PaymentType",
-    "Receipt", "ReceiptResult", "ReceiptType", "Registration", "RegistrationKind", "ServerKind", "ServerSettings",
-    "ShiftState", "TaxationSystem", "VatRate",
+    "AgentInfo",
+    "AgentType",
+    "Buyer",
+    "Cashier",
+    "CorrectionReceipt",
+    "CorrectionType",
+    "DeviceLimits",
+    "DeviceStatus",
+    "DocumentInfo",
+    "FnPhase",
+    "FnStatus",
+    "IndustryRequisite",
+    "Item",
+    "MarkingCode",
+    "OfdStatus",
+    "OperationalRequisite",
+    "Payment",
+    "PaymentMethod",
+    "PaymentSubject",
+    "PaymentType",
+    "QuantityMeasure",
+    "Receipt",
+    "ReceiptResult",
+    "ReceiptType",
+    "Registration",
+    "RegistrationKind",
+    "ServerKind",
+    "ServerSettings",
+    "ShiftState",
+    "Supplier",
+    "TaxationSystem",
+    "VatRate",
 ]
 
 
@@ -84,8 +120,71 @@ class Cashier:
 
 
 @dataclass(frozen=True)
+class AgentInfo:
+    """Признак агента (1222 in a position, 1057 in a receipt) and данные агента (1223 in a position)."""
+
+    type: AgentType
+    operation: str | None = None  # 1044 операция платёжного агента
+    phones: tuple[str, ...] = ()  # 1073 телефон платёжного агента
+    payment_operator_phones: tuple[str, ...] = ()  # 1074 телефон оператора по приёму платежей
+    transfer_operator_phones: tuple[str, ...] = ()  # 1075 телефон оператора перевода
+    transfer_operator_name: str | None = None  # 1026 наименование оператора перевода
+    transfer_operator_address: str | None = None  # 1005 адрес оператора перевода
+    transfer_operator_inn: str | None = None  # 1016 ИНН оператора перевода
+
+
+@dataclass(frozen=True)
+class Supplier:
+    """Поставщик (for an agent's position): ИНН 1226 and данные поставщика 1224 (name 1225, phones 1171)."""
+
+    inn: str
+    name: str | None = None
+    phones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MarkingCode:
+    """Код маркировки of a marked good (Честный знак), FFD 1.2.
+
+    ``code`` is the code as scanned (GS1 DataMatrix text; the group separator is ``\x1d``). The ФН checks it
+    before the position is added. ``planned_status`` is 2003 (1 piece sold, 2 measured sold, 3 piece returned,
+    4 measured returned, 255 unchanged); a part of a pack is ``numerator``/``denominator`` (1291: 1293/1294).
+    """
+
+    code: str
+    planned_status: int = 1
+    numerator: int | None = None
+    denominator: int | None = None
+
+
+@dataclass(frozen=True)
+class IndustryRequisite:
+    """Отраслевой реквизит: 1260 in a position, 1261 in a receipt (FFD 1.2): ФОИВ 1262, date 1263 of the
+    normative document, its number 1264, and the value 1265."""
+
+    foiv_id: str
+    document_date: date
+    document_number: str
+    value: str
+
+
+@dataclass(frozen=True)
+class OperationalRequisite:
+    """Операционный реквизит чека (1270, FFD 1.2): id 1271, data 1272, date and time 1273."""
+
+    operation_id: int
+    data: str
+    when: datetime
+
+
+@dataclass(frozen=True)
 class Item:
-    """Предмет расчёта: a receipt position."""
+    """Предмет расчёта: a receipt position.
+
+    Besides the price, quantity and the FFD code lists, a position may carry (FFD 1.2 unless noted): its
+    measure 2108, a product code (1162 in FFD 1.05, raw bytes), a marking code, agent and supplier data (1.05
+    and 1.2), and industry requisites 1260.
+    """
 
     name: str
     price: int  # kopecks per unit
@@ -94,6 +193,12 @@ class Item:
     payment_method: PaymentMethod = PaymentMethod.FULL_PAYMENT
     payment_subject: PaymentSubject = PaymentSubject.GOODS
     discount: int = 0  # kopecks off this position's amount
+    measure: QuantityMeasure = QuantityMeasure.PIECE  # 2108 мера количества
+    product_code: bytes | None = None  # 1162 код товара (FFD 1.05)
+    marking: MarkingCode | None = None
+    agent: AgentInfo | None = None  # 1222 + 1223
+    supplier: Supplier | None = None  # 1224 + 1226
+    industry: tuple[IndustryRequisite, ...] = ()  # 1260
 
     @property
     def amount(self) -> int:
@@ -110,10 +215,13 @@ class Payment:
 
 @dataclass(frozen=True)
 class Buyer:
-    """Покупатель for an electronic receipt: a phone number or an e-mail address (tag 1008)."""
+    """Покупатель: a phone number or an e-mail address for an electronic receipt (1008); the buyer's name
+    (1227) and INN (1228) where the law asks for them (FFD 1.2 puts them in 1256 «сведения о покупателе»)."""
 
     phone: str | None = None
     email: str | None = None
+    name: str | None = None
+    inn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +232,10 @@ class Receipt:
     payments: tuple[Payment, ...]
     taxation: TaxationSystem | None = None  # None: the single registered system
     buyer: Buyer | None = None
-    discount: int = 0  # kopecks off the whole receipt (spread over the positions by the register)
+    discount: int = 0  # kopecks off the whole receipt (spread over the positions)
+    agent: AgentInfo | None = None  # 1057 признак агента for the whole receipt
+    industry: tuple[IndustryRequisite, ...] = ()  # 1261
+    operational: OperationalRequisite | None = None  # 1270
 
     @property
     def total(self) -> int:
