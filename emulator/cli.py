@@ -80,8 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="open a JSON-lines control port (clock, faults, OFD, reset, status); default loopback")
     control = sub.add_parser("control", help="steer a running emulator through its control port")
     control.add_argument("address", type=_host_port, metavar="HOST:PORT")
-    control.add_argument("op", choices=("status", "reset", "advance-clock", "fault", "ofd"))
-    control.add_argument("args", nargs="*", help="advance-clock SECONDS | fault NAME [VALUE] | ofd SECONDS|never")
+    control.add_argument("op", help="status | reset | advance-clock | fault | ofd, or an op of the device's family "
+                                    "(e.g. a scale's set-weight)")
+    control.add_argument("args", nargs="*", help="advance-clock SECONDS | fault NAME [VALUE] | ofd SECONDS|never | "
+                                                "KEY=VALUE ... for a family's op")
     models_cmd = sub.add_parser("models", help="list the models the emulator presents")
     models_cmd.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="start an emulator on a pty, register it, sell a receipt, print the tape")
@@ -262,6 +264,15 @@ def _control(args: argparse.Namespace) -> int:
             request = {"op": "set_fault", "name": args.args[0], "value": _fault_value(args.args[1:])}
         elif args.op == "ofd":
             request = {"op": "set_ofd", "delay": None if args.args[0] == "never" else float(args.args[0])}
+        elif args.op not in ("status", "reset"):
+            for pair in args.args:  # a family's op: KEY=VALUE, values as JSON where they parse
+                key, sep, text = pair.partition("=")
+                if not sep or not key:
+                    raise ValueError(pair)
+                try:
+                    request[key] = json.loads(text)
+                except ValueError:
+                    request[key] = text
     except (IndexError, ValueError):
         print(f"kkt-emu control: bad arguments for {args.op}: {' '.join(args.args)}", file=sys.stderr)
         return 2

@@ -119,9 +119,12 @@ class Kkt:
             if not self.device.supports(operation):
                 raise self.device.unsupported(operation)
 
+    def _ffd_or_default(self) -> str:
+        return self.ffd if self.ffd in ("1.05", "1.2") else "1.05"
+
     def _value(self, tag: int, value: int | str) -> bytes:
         """The TLV value of a requisite, encoded by the FFD tag table."""
-        return encode_tlv(tag, value, self.ffd if self.ffd in ("1.05", "1.2") else "1.05")[4:]
+        return encode_tlv(tag, value, self._ffd_or_default())[4:]
 
     # -- queries ---------------------------------------------------------------------------
     def status(self) -> DeviceStatus:
@@ -254,7 +257,7 @@ class Kkt:
 
         def body() -> None:
             for item in receipt.items:
-                d.add_position(item)
+                d.add_position(item, ffd=self._ffd_or_default())
             if receipt.discount:
                 d.receipt_discount(receipt.discount)
             if receipt.buyer is not None:
@@ -350,7 +353,7 @@ class Kkt:
             d.add_requisite(1173, self._value(1173, int(correction.correction_type)))
             d.add_requisite(1174, encode_basis(correction, ffd))
             for item in correction.items:
-                d.add_position(item)
+                d.add_position(item, ffd=ffd or "1.05")
             for rate, amount in correction.vat_amounts:
                 d.add_requisite(VAT_SUM_TAG[int(rate)], self._value(VAT_SUM_TAG[int(rate)], amount))
             if correction.buyer is not None:

@@ -130,8 +130,9 @@ class FiscalRegister(DeviceDriver):
         """Открыть чек (или чек коррекции) with its taxation system (1055) and cashier (1021, 1203)."""
         raise self.unsupported(Op.RECEIPT)
 
-    def add_position(self, item: Item) -> None:
-        """Add a position (1059) to the open receipt."""
+    def add_position(self, item: Item, *, ffd: str = "1.05") -> None:
+        """Add a position (1059) to the open receipt, with its requisites as the FFD version ``ffd`` has them
+        (:func:`kkt_drivers.requisites.item_requisites` builds them for families that take TLV)."""
         raise self.unsupported(Op.RECEIPT)
 
     def add_requisite(self, tag: int, value: bytes) -> None:

@@ -67,6 +67,10 @@ def _handle(control: DeviceControl, request: Any) -> dict[str, Any]:
             raise ValueError("set_ofd needs a delay in seconds, or null for never")
         core.set_ofd(None if delay is None else float(delay))
         return {}
+    with device.lock:
+        family_reply = device.personality.control(op, request)
+    if family_reply is not None:
+        return family_reply
     raise ValueError(f"unknown op {op!r}")
 
 

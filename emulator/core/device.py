@@ -53,6 +53,12 @@ class Personality(Protocol):
         """The message from its command code on (what ``withhold_command`` faults match)."""
         ...
 
+    def control(self, op: str, request: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A control-port request only this family knows (a scale's ``set_weight``, say): the reply's fields,
+        or ``None`` for an op it does not know. Raise ``ValueError`` for a bad value (it becomes the reply's
+        error)."""
+        ...
+
     @property
     def operation_codes(self) -> Mapping[str, str]:
         """Operation names (``close_receipt``, ``open_shift``…) -> the hex code of the command that makes

@@ -120,6 +120,11 @@ class ProbePersonality:
     def command_bytes(self, message: bytes) -> bytes:
         return message
 
+    def control(self, op: str, request: Any) -> dict[str, Any] | None:
+        if op == "set_prefix":
+            return {"pings": self.pings}
+        return None
+
     def failure(self, message: bytes, error: BaseException) -> Answer:
         return Answer(b"ERR internal", failed=True)
 

@@ -179,6 +179,8 @@ def test_control_port_of_a_device_without_a_fiscal_drive() -> None:
         assert status["commands_executed"] == 2 and "fn" not in status
         refused = ask({"op": "set_ofd", "delay": 1})
         assert refused == {"ok": False, "error": "set_ofd needs a device with a fiscal drive; probe devices have none"}
+        assert ask({"op": "set_prefix"}) == {"ok": True, "pings": 2}  # an op of the family's own
+        assert ask({"op": "no_such_op"}) == {"ok": False, "error": "unknown op 'no_such_op'"}
         assert ask({"op": "reset"}) == {"ok": True}
     finally:
         server.stop()

@@ -114,6 +114,10 @@ class AtolPersonality(FiscalHandlers):
         "register": "a6", "close_fn": "a7",
     }
 
+    def control(self, op: str, request: Any) -> dict[str, Any] | None:
+        """ATOL has no control ops of its own."""
+        return None
+
     def command_bytes(self, message: bytes) -> bytes:
         """The message without its two-byte access password."""
         return message[2:]

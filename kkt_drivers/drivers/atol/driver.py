@@ -172,7 +172,7 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
             self.write_requisite(1203, cashier.inn)
 
     @atomic
-    def add_position(self, item: Item) -> None:
+    def add_position(self, item: Item, *, ffd: str = "1.05") -> None:
         self.register_position(
             name=item.name, price=item.price, quantity_milli=int(item.quantity * 1000), amount=item.amount,
             vat=int(item.vat), method=int(item.payment_method), subject=int(item.payment_subject),
