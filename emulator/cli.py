@@ -232,7 +232,7 @@ def _demo(args: argparse.Namespace) -> int:
             status = kkt.status()
             print(f"{status.model}, serial {status.serial_number}, time {status.datetime:%Y-%m-%d %H:%M:%S}\n")
             kkt.register(Registration(
-                user_name='ООО "Ромашка"', inn="7701234567", rnm="0000000001033619",
+                user_name='ООО "Ромашка"', inn="7701234560", rnm="0000000001035539",
                 address="г. Москва, ул. Тверская, 1", place="Магазин №1", taxation=TaxationSystem.OSN,
                 ofd_inn="7704358518", ofd_name='ООО "Ярус"', sender_email="shop@example.com"))
             kkt.open_shift()

@@ -3,33 +3,59 @@
 Every failure a user can meet has its own class, so a POS application can tell a lost
 connection (retry later) from a device refusal (show the message to the cashier) from a
 rejected receipt (fix the data) without parsing strings.
+
+Every error speaks Russian as well as English: ``str(err)`` is English, ``err.message_ru`` Russian (the raise
+site's own text where it gives one, else the class's Russian title with the English detail).
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class KktError(Exception):
     """Base of every error this package raises."""
 
+    #: the Russian name of the kind of error, for raise sites that give no Russian text of their own
+    ru_title: ClassVar[str] = "Ошибка"
+
+    def __init__(self, *args: object, message_ru: str | None = None) -> None:
+        super().__init__(*args)
+        self._message_ru = message_ru
+
+    @property
+    def message_ru(self) -> str:
+        return self._message_ru or f"{self.ru_title}: {self}"
+
 
 class ConfigurationError(KktError, ValueError):
     """A device URL or option is malformed or names something we do not know."""
+
+    ru_title = "Ошибка настройки"
 
 
 class TransportError(KktError):
     """The byte pipe failed (port missing, permission denied, socket closed)."""
 
+    ru_title = "Ошибка связи"
+
 
 class ConnectionLost(TransportError, ConnectionError):
     """The peer went away while we were talking to it."""
+
+    ru_title = "Связь с устройством потеряна"
 
 
 class DeviceNotFound(TransportError):
     """No device answers at the given address (no such port, no USB device with that VID:PID)."""
 
+    ru_title = "Устройство не найдено"
+
 
 class PermissionDenied(TransportError):
     """The operating system refused access to the port or USB device."""
+
+    ru_title = "Нет доступа к устройству"
 
 
 class Timeout(KktError, TimeoutError):
@@ -41,8 +67,11 @@ class Timeout(KktError, TimeoutError):
     doing anything again.
     """
 
-    def __init__(self, message: str, *, phase: str = "ack", maybe_executed: bool = False) -> None:
-        super().__init__(message)
+    ru_title = "Устройство не ответило вовремя"
+
+    def __init__(self, message: str, *, phase: str = "ack", maybe_executed: bool = False,
+                 message_ru: str | None = None) -> None:
+        super().__init__(message, message_ru=message_ru)
         self.phase = phase
         self.maybe_executed = maybe_executed
 
@@ -50,9 +79,13 @@ class Timeout(KktError, TimeoutError):
 class InvalidParameter(KktError, ValueError):
     """A command parameter cannot be encoded (a negative BCD number, text outside the code page, …)."""
 
+    ru_title = "Недопустимое значение параметра"
+
 
 class ProtocolError(KktError):
     """The peer sent bytes that break the protocol (bad frame, wrong answer code, short answer)."""
+
+    ru_title = "Нарушение протокола обмена"
 
 
 class FrameError(ProtocolError):
@@ -60,10 +93,11 @@ class FrameError(ProtocolError):
 
 
 class NotExecuted(KktError):
-    """The device confirmed it never received the command (ATOL v3 task not found).
-
-    It is safe to send the command again.
+    """The device confirmed it never received the command (ATOL v3 task not found), or the ФН proves the
+    operation made nothing. It is safe to send the command again.
     """
+
+    ru_title = "Операция не выполнена (её можно повторить)"
 
 
 class NotSupported(KktError, NotImplementedError):
@@ -72,9 +106,13 @@ class NotSupported(KktError, NotImplementedError):
     ``operation`` names it; the family's ``capabilities`` never list it. Nothing was sent.
     """
 
+    ru_title = "Операция не поддерживается"
+
     def __init__(self, operation: str, family: str = "") -> None:
         where = f"{family} devices do" if family else "this device does"
-        super().__init__(f"{where} not support {operation.replace('_', ' ')} (operation {operation!r})")
+        where_ru = f"устройства {family}" if family else "это устройство"
+        super().__init__(f"{where} not support {operation.replace('_', ' ')} (operation {operation!r})",
+                         message_ru=f"{where_ru} не поддерживают операцию {operation!r}")
         self.operation = operation
         self.family = family
 
@@ -87,11 +125,16 @@ class UnknownOutcome(KktError):
     before this operation began (``None`` if unknown), so a larger number means the document was made.
     """
 
+    ru_title = "Неизвестно, сформирован ли документ"
+
     def __init__(self, message: str, *, last_before: int | None = None) -> None:
+        ru = "Неизвестно, сформирован ли документ"
         if last_before is not None:
             message += (f"; settle it with Kkt.last_document() once the device answers: a document after "
                         f"№{last_before} means it was made")
-        super().__init__(message)
+            ru += (f": когда устройство ответит, запросите последний документ ФН (Kkt.last_document()); "
+                   f"документ с номером больше {last_before} означает, что операция выполнена")
+        super().__init__(message, message_ru=f"{ru} ({message})")
         self.last_before = last_before
 
 
@@ -101,11 +144,12 @@ class DeviceError(KktError):
     ``message_ru`` is the vendor's text, ``message`` the English translation.
     """
 
+    ru_title = "Устройство отказало"
+
     def __init__(self, code: int, message: str, message_ru: str, *, family: str = "", command: str = "") -> None:
         self.code = code
         self.message = message
-        self.message_ru = message_ru
         self.family = family
         self.command = command
         where = f" on {command}" if command else ""
-        super().__init__(f"{family} error 0x{code:02X}{where}: {message} ({message_ru})")
+        super().__init__(f"{family} error 0x{code:02X}{where}: {message} ({message_ru})", message_ru=message_ru)

@@ -58,6 +58,8 @@ except ImportError:  # pragma: no cover - Windows
 class DeviceBusy(KktError):
     """Another process holds the device for longer than we were willing to wait; nothing was sent."""
 
+    ru_title = "Устройство занято другим процессом"
+
     def __init__(self, message: str, *, holder: str = "") -> None:
         super().__init__(message)
         self.holder = holder

@@ -47,7 +47,18 @@ from .types import (
     ServerKind,
     ShiftState,
 )
-from .validation import buyer_contact, validate_correction, validate_receipt
+from .validation import (
+    InvalidReceipt,
+    buyer_contact,
+    check_date,
+    check_money,
+    validate_cashier,
+    validate_correction,
+    validate_reasons,
+    validate_receipt,
+    validate_registration,
+    validate_server,
+)
 
 #: VAT rate (1199 code) -> the correction's VAT-sum tag
 VAT_SUM_TAG = {1: 1102, 2: 1103, 5: 1104, 6: 1105, 3: 1106, 4: 1107}
@@ -146,6 +157,9 @@ class Kkt:
 
     def document(self, number: int, *, with_tlv: bool = True) -> DocumentInfo:
         """Фискальный документ по номеру, with its TLV read back from the ФН."""
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 0xFFFFFFFF:
+            raise InvalidReceipt("number", f"a document number is 1..4294967295, got {number!r}",
+                                 f"номер документа от 1 до 4294967295, получено {number!r}")
         if with_tlv:
             self._require(Op.DOCUMENT_TLV)
         info = self.device.document(number)
@@ -211,11 +225,13 @@ class Kkt:
     def open_shift(self) -> DocumentInfo:
         """Открыть смену."""
         self._require(Op.OPEN_SHIFT)
+        validate_cashier(self.cashier, self.device.limits)
         return self._fiscal_operation(lambda: self.device.open_shift(self.cashier), SHIFT_OPEN)
 
     def close_shift(self) -> DocumentInfo:
         """Закрыть смену (Z-отчёт)."""
         self._require(Op.CLOSE_SHIFT)
+        validate_cashier(self.cashier, self.device.limits)
         return self._fiscal_operation(lambda: self.device.close_shift(self.cashier), SHIFT_CLOSE)
 
     def x_report(self) -> None:
@@ -252,7 +268,9 @@ class Kkt:
 
     def _receipt(self, kind: ReceiptType, receipt: Receipt) -> ReceiptResult:
         self._require(Op.RECEIPT, *((Op.RECEIPT_DISCOUNT,) if receipt.discount else ()))
-        taxation = validate_receipt(receipt, self.taxation, self.device.limits)  # before any byte goes out
+        validate_cashier(self.cashier, self.device.limits)  # everything before any byte goes out
+        taxation = validate_receipt(receipt, self.taxation, self.device.limits)
+        contact = buyer_contact(receipt.buyer) if receipt.buyer is not None else None
         d = self.device
 
         def body() -> None:
@@ -260,8 +278,8 @@ class Kkt:
                 d.add_position(item, ffd=self._ffd_or_default())
             if receipt.discount:
                 d.receipt_discount(receipt.discount)
-            if receipt.buyer is not None:
-                d.add_requisite(1008, self._value(1008, buyer_contact(receipt.buyer)))
+            if contact is not None:
+                d.add_requisite(1008, self._value(1008, contact))
 
         return self._document(kind, False, body, taxation, receipt.payments, receipt.total)
 
@@ -345,8 +363,14 @@ class Kkt:
     def correction(self, correction: CorrectionReceipt) -> ReceiptResult:
         """Чек коррекции: type, basis, then amounts by VAT rate (FFD 1.05) or the positions (FFD 1.2)."""
         self._require(Op.CORRECTION)
+        validate_cashier(self.cashier, self.device.limits)
+        taxation = validate_correction(correction, self.taxation, self.ffd, self.device.limits)
         ffd = self.fn_ffd()
-        taxation = validate_correction(correction, self.taxation, ffd, self.device.limits)
+        if ffd != self.ffd:  # learnt from the ФН just now: check the form again
+            validate_correction(correction, self.taxation, ffd, self.device.limits)
+        # a basis date may not be later than the device's own date (a read-only query)
+        check_date(correction.basis_date, "basis_date", self.device.device_status().datetime.date())
+        contact = buyer_contact(correction.buyer) if correction.buyer is not None else None
         d = self.device
 
         def body() -> None:
@@ -356,26 +380,28 @@ class Kkt:
                 d.add_position(item, ffd=ffd or "1.05")
             for rate, amount in correction.vat_amounts:
                 d.add_requisite(VAT_SUM_TAG[int(rate)], self._value(VAT_SUM_TAG[int(rate)], amount))
-            if correction.buyer is not None:
-                d.add_requisite(1008, self._value(1008, buyer_contact(correction.buyer)))
+            if contact is not None:
+                d.add_requisite(1008, self._value(1008, contact))
 
         return self._document(correction.type, True, body, taxation, correction.payments, correction.total)
 
     # -- cash ------------------------------------------------------------------------------
     def cash_in(self, amount: int) -> None:
         """Внесение наличных."""
+        check_money(amount, "amount", self.device.limits.max_sum)
         self._cash(amount, self.device.cash_in)
 
     def cash_out(self, amount: int) -> None:
         """Выплата (изъятие) наличных."""
+        check_money(amount, "amount", self.device.limits.max_sum)
         self._cash(-amount, lambda value, cashier: self.device.cash_out(-value, cashier))
 
     def _cash(self, delta: int, action: Callable[[int, Cashier], None]) -> None:
         """Move cash in or out; a lost answer is settled from the drawer (it moved by ``delta`` or not at all),
         so a retry never counts the cash twice."""
         self._require(Op.CASH)
-        if not isinstance(delta, int) or delta == 0:
-            raise ValueError("amount must be a positive number of kopecks")
+        check_money(abs(delta) if isinstance(delta, int) and not isinstance(delta, bool) else delta, "amount",
+                    self.device.limits.max_sum)
         with self.device.operation():
             settler = self._settler()
             before = self.device.cash_in_drawer()
@@ -399,9 +425,18 @@ class Kkt:
         return self.device.cash_in_drawer()
 
     # -- registration ----------------------------------------------------------------------
+    def _check_registration(self, registration: Registration, new_fn_number: str | None = None) -> None:
+        """Everything but the РНМ's check digits is checked before a byte; those need the KKT's serial number,
+        which a status query (read-only) gives."""
+        validate_cashier(self.cashier, self.device.limits)
+        validate_registration(registration, self.device.limits, new_fn_number=new_fn_number)
+        serial = self.device.device_status().serial_number
+        validate_registration(registration, self.device.limits, kkt_serial=serial, new_fn_number=new_fn_number)
+
     def _registration(self, registration: Registration, kind: RegistrationKind,
                       reasons: int = 0, new_fn_number: str | None = None) -> DocumentInfo:
         self._require(Op.REGISTER)
+        self._check_registration(registration)
         result = self._fiscal_operation(
             lambda: self.device.register(registration, kind=kind, cashier=self.cashier, reasons=reasons,
                                          new_fn_number=new_fn_number), REGISTRATION)
@@ -415,6 +450,7 @@ class Kkt:
 
     def reregister(self, registration: Registration, reasons: int) -> DocumentInfo:
         """Перерегистрация (изменение параметров регистрации) с кодом(ами) причины."""
+        validate_reasons(reasons)
         return self._registration(registration, RegistrationKind.CHANGE, reasons=reasons)
 
     def replace_fn(self, new_fn_number: str, registration: Registration) -> DocumentInfo:
@@ -424,6 +460,7 @@ class Kkt:
     def _replacement(self, registration: Registration, new_fn_number: str) -> DocumentInfo:
         """The new ФН numbers its documents from 1: it is the new ФН's number that tells the outcome."""
         self._require(Op.REGISTER)
+        self._check_registration(registration, new_fn_number)
         d = self.device
 
         def made() -> DocumentInfo | None:
@@ -458,17 +495,20 @@ class Kkt:
     def close_fn(self) -> DocumentInfo:
         """Закрытие фискального режима ФН."""
         self._require(Op.CLOSE_FN)
+        validate_cashier(self.cashier, self.device.limits)
         return self._fiscal_operation(lambda: self.device.close_fn(self.cashier), FN_CLOSE)
 
     # -- server settings -------------------------------------------------------------------
     def set_ofd_server(self, address: str, port: int) -> None:
         """Адрес и порт сервера ОФД."""
         self._require(Op.OFD_SERVER)
+        validate_server(address, port, self.device.limits)
         self.device.set_server(ServerKind.OFD, address, port)
 
     def set_cloud_server(self, address: str) -> None:
         """Адрес облачного сервера производителя (ATOL: личный кабинет)."""
         self._require(Op.VENDOR_CLOUD)
+        validate_server(address, None, self.device.limits)
         self.device.set_server(ServerKind.VENDOR_CLOUD, address)
 
     def server_settings(self) -> dict[str, str | int]:

@@ -383,6 +383,7 @@ class DeviceLimits:
     quantity_decimals: int = 3
     max_items: int = 100
     max_name: int = 128  # tag 1030
+    max_server_address: int = 64  # a server's host name or address in the device's settings
     #: True when every character has a byte in the device's code page (families with a quirk override it)
     encodable: Callable[[str], bool] | None = None
 

@@ -19,7 +19,7 @@ from kkt_drivers.types import (
 )
 
 #: registration parameters with valid check digits; two taxation systems, so receipts must name one
-REGISTRATION = Registration(user_name='ООО "Ромашка"', inn="7701234567", rnm="0000000001033619",
+REGISTRATION = Registration(user_name='ООО "Ромашка"', inn="7701234560", rnm="0000000001035539",
                             address="г. Москва, ул. Тверская, 1", place="Магазин №1",
                             taxation=TaxationSystem.OSN | TaxationSystem.USN_INCOME,
                             ofd_inn="7704358518", ofd_name='ООО "Ярус"', sender_email="shop@example.com")

@@ -25,7 +25,7 @@ from kkt_drivers.validation import InvalidReceipt
 
 @pytest.mark.parametrize("url", ["emu://atol?transport=v3&ffd=1.2", "emu+tcp://atol?transport=v2&ffd=1.2"])
 def test_a_fiscal_day_in_ffd_1_2(url: str) -> None:
-    registration = Registration(user_name='ООО "Ромашка"', inn="7701234567", rnm="0000000001033619",
+    registration = Registration(user_name='ООО "Ромашка"', inn="7701234560", rnm="0000000001035539",
                                 address="г. Москва, ул. Тверская, 1", place="Магазин №1",
                                 taxation=TaxationSystem.OSN, ofd_inn="7704358518", ofd_name='ООО "Ярус"', ffd="1.2")
     with Kkt.open(url) as kkt:
@@ -51,12 +51,12 @@ def test_the_ffd_of_the_registration_must_match_the_fn() -> None:
     from kkt_drivers import DeviceError
 
     with Kkt.open("emu://atol?ffd=1.05") as kkt, pytest.raises(DeviceError):
-        kkt.register(Registration(user_name="ИП Иванов", inn="7701234567", rnm="0000000001033619", address="Москва",
+        kkt.register(Registration(user_name="ИП Иванов", inn="7701234560", rnm="0000000001035539", address="Москва",
                                   place="Киоск", taxation=TaxationSystem.OSN, ffd="1.2"))
 
 
 def _registration_1_2() -> Registration:
-    return Registration(user_name='ООО "Ромашка"', inn="7701234567", rnm="0000000001033619",
+    return Registration(user_name='ООО "Ромашка"', inn="7701234560", rnm="0000000001035539",
                         address="г. Москва, ул. Тверская, 1", place="Магазин №1", taxation=TaxationSystem.OSN,
                         ofd_inn="7704358518", ofd_name='ООО "Ярус"', ffd="1.2")
 

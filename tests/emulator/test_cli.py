@@ -121,7 +121,7 @@ def test_control_port_steers_a_running_emulator() -> None:
         assert ready["control"]["host"] == "127.0.0.1"
         address = f"127.0.0.1:{ready['control']['port']}"
         with Kkt.open(f"atol+tcp://127.0.0.1:{ready['tcp']['port']}?transport=v3") as kkt:
-            kkt.register(Registration(user_name="ИП Иванов", inn="7701234567", rnm="0000000001033619",
+            kkt.register(Registration(user_name="ИП Иванов", inn="7701234560", rnm="0000000001035539",
                                       address="Москва", place="Киоск", taxation=TaxationSystem.USN_INCOME))
             kkt.open_shift()
             assert control("status")["shift"] == {"open": True, "number": 1, "expired": False}

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from samples import REGISTRATION, make_receipt
 
-from kkt_drivers import DeviceError, Kkt, NotExecuted, ProtocolError, Timeout
+from kkt_drivers import DeviceError, InvalidParameter, Kkt, NotExecuted, ProtocolError, Timeout
 from kkt_drivers.ffd import decode_document
 from kkt_drivers.types import Item, Payment, PaymentType, Receipt, TaxationSystem, VatRate
 
@@ -39,12 +39,24 @@ def _receipt(label: str, price: int = 1000) -> Receipt:
 
 @pytest.mark.parametrize("url", ["emu://atol?transport=v2", "emu://atol?transport=v3", "emu+tcp://atol?transport=v3"])
 def test_a_client_side_error_after_the_receipt_opened_cancels_it(url: str) -> None:
+    """A value validation could not foresee fails to encode at the third position: the receipt is cancelled."""
     with _ready(url) as kkt:
         before = kkt.fn_status().last_document_number
-        broken = replace(make_receipt(), items=(*make_receipt().items[:2], Item("Хлеб", 15000, Decimal(1),
-                                                                                None)))  # type: ignore[arg-type]
-        with pytest.raises(TypeError):
-            kkt.sell(broken)
+        original = kkt.device.add_position
+        calls = 0
+
+        def fails_to_encode(item: Item, *, ffd: str = "1.05") -> None:
+            nonlocal calls
+            calls += 1
+            if calls == 3:
+                raise InvalidParameter("EB: cannot encode the position")
+            original(item, ffd=ffd)
+
+        kkt.device.add_position = fails_to_encode  # type: ignore[method-assign]
+        with pytest.raises(InvalidParameter):
+            kkt.sell(make_receipt())
+        del kkt.device.add_position
+        assert calls == 3
         assert not kkt.status().receipt_open and kkt.fn_status().last_document_number == before
         assert kkt.sell(make_receipt()).document.number == before + 1
 
@@ -70,12 +82,12 @@ def test_ctrl_c_while_building_cancels_the_receipt() -> None:
         original = kkt.device.add_position
         calls = 0
 
-        def interrupted(item: Item) -> None:
+        def interrupted(item: Item, *, ffd: str = "1.05") -> None:
             nonlocal calls
             calls += 1
             if calls == 2:
                 raise KeyboardInterrupt
-            original(item)
+            original(item, ffd=ffd)
 
         kkt.device.add_position = interrupted  # type: ignore[method-assign]
         with pytest.raises(KeyboardInterrupt):

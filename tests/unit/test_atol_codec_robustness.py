@@ -66,7 +66,7 @@ def _busy_device() -> object:
     from kkt_drivers.types import Item, Registration, TaxationSystem
 
     kkt = Kkt.open("emu://atol")
-    kkt.register(Registration(user_name="ИП Иванов", inn="7701234567", rnm="0000000001033619", address="Москва",
+    kkt.register(Registration(user_name="ИП Иванов", inn="7701234560", rnm="0000000001035539", address="Москва",
                               place="Киоск", taxation=TaxationSystem.OSN))
     kkt.open_shift()
     kkt.driver.open_receipt(1)

@@ -224,7 +224,7 @@ def _receipt(discount: int = 0) -> Receipt:
     (lambda k: k.document(1), "document_tlv"),
     (lambda k: k.set_ofd_server("ofd.example", 7777), "ofd_server"),
     (lambda k: k.set_cloud_server("cloud.example"), "vendor_cloud"),
-    (lambda k: k.register(Registration("ООО", "7701234567", "0000000001033619", "Москва", "Магазин",
+    (lambda k: k.register(Registration("ООО", "7701234560", "0000000001035539", "Москва", "Магазин",
                                        TaxationSystem.OSN)), "register"),
 ])
 def test_an_operation_the_family_lacks_is_not_supported_before_anything_is_sent(call: object, operation: str) -> None:

@@ -107,7 +107,7 @@ def test_bad_json_names_the_field(data: dict[str, object], field: str) -> None:
 def test_registration_file_parses_and_unknown_fields_are_refused() -> None:
     data = json.loads((ROOT / "examples" / "registration.json").read_text(encoding="utf-8"))
     reg = registration_from_json(data)
-    assert reg.taxation == TaxationSystem.OSN | TaxationSystem.USN_INCOME and reg.inn == "7701234567"
+    assert reg.taxation == TaxationSystem.OSN | TaxationSystem.USN_INCOME and reg.inn == "7701234560"
     with pytest.raises(InvalidReceipt, match="colour"):
         registration_from_json({**data, "colour": "red"})
 

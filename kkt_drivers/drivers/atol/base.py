@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ...errors import InvalidParameter
 from ...protocols.atol import commands as c
 from ...protocols.atol.spec import AtolCommandSpec
 from ...protocols.common.bcd import encode_bcd
@@ -95,6 +96,9 @@ class AtolCommands:
         return self.status().datetime
 
     def set_datetime(self, value: datetime) -> None:
-        """Программирование даты и времени (``ED``)."""
+        """Программирование даты и времени (``ED``): the register keeps a two-digit year, 2000–2099."""
+        if not 2000 <= value.year <= 2099:
+            raise InvalidParameter(f"the register's clock holds years 2000..2099, not {value.year}",
+                                   message_ru=f"часы ККТ хранят годы 2000..2099, а не {value.year}")
         self.execute(c.SET_DATETIME, {"day": value.day, "month": value.month, "year": value.year % 100,
                                       "hour": value.hour, "minute": value.minute, "second": value.second})

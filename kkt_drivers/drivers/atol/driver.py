@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 
 from ...device import atomic
 from ...protocols.atol import fiscal_commands as f
@@ -43,7 +44,10 @@ SYSADMIN_PASSWORD = 30
 ADMIN_PASSWORD = 29
 CASHIER_PASSWORD = 1
 
-LIMITS = DeviceLimits(code_page="cp866", encodable=encodable_atol)
+#: ATOL's widths: sums in 5-byte BCD (99 999 999.99 roubles), quantities in thousandths in 5-byte BCD;
+#: table 19's address field [inferred: 64 characters]
+LIMITS = DeviceLimits(code_page="cp866", encodable=encodable_atol, max_sum=9_999_999_999,
+                      max_quantity=Decimal("9999999.999"), max_server_address=64)
 
 #: table 19 (ОФД): row 1, fields — address, port, ATOL cloud server
 OFD_TABLE, OFD_ADDRESS, OFD_PORT, CLOUD_ADDRESS = 19, 1, 2, 9
