@@ -17,12 +17,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+from kkt_drivers.cli_support import language, report, run
+from kkt_drivers.errors import ConfigurationError
 
 from .attach.control_server import ControlServer
 from .attach.loop import ServerLoop
@@ -30,6 +36,7 @@ from .attach.pty import PtyAttachment
 from .attach.tcp import TcpAttachment
 from .core.clock import parse_utc_offset
 from .core.control import DeviceControl
+from .core.fiscal.errors import ArchiveError
 from .core.tape import Tape
 from .personalities import create_device, family_names, get_family, models
 
@@ -51,6 +58,7 @@ def _host_port(text: str) -> tuple[str, int]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kkt-emu", description="Software emulator of fiscal registers (ККТ).")
+    parser.add_argument("--version", action="version", version=f"kkt-emu (kkt-drivers) {version('kkt-drivers')}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve a virtual device on a pty and/or TCP")
     families = family_names()
@@ -80,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="open a JSON-lines control port (clock, faults, OFD, reset, status); default loopback")
     control = sub.add_parser("control", help="steer a running emulator through its control port")
     control.add_argument("address", type=_host_port, metavar="HOST:PORT")
+    control.add_argument("--token", help="the control token (default: --state DIR's control.token, else "
+                                         "$KKT_EMU_TOKEN)")
+    control.add_argument("--state", type=Path, metavar="DIR", help="read the token from DIR/control.token")
+    control.add_argument("--force", action="store_true", help="reset: wipe a device kept in a state directory")
     control.add_argument("op", help="status | reset | advance-clock | fault | ofd, or an op of the device's family "
                                     "(e.g. a scale's set-weight)")
     control.add_argument("args", nargs="*", help="advance-clock SECONDS | fault NAME [VALUE] | ofd SECONDS|never | "
@@ -126,28 +138,78 @@ def _device_url(family: str, connection: str, address: str, variant: str) -> str
     return f"{scheme}://{address}" + (f"?{query}" if query else "")
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _fail(message: str, message_ru: str) -> ConfigurationError:
+    return ConfigurationError(message, message_ru=message_ru)
+
+
+def _check_state(path: Path | None) -> None:
+    """A state directory must be a directory we can write (made if missing)."""
+    if path is None:
+        return
+    if path.exists() and not path.is_dir():
+        raise _fail(f"--state {path} is a file, not a directory", f"--state {path} — файл, а не каталог")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(f"--state {path} cannot be created: {exc.strerror}",
+                    f"каталог --state {path} не удаётся создать: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise _fail(f"--state {path} is not writable", f"каталог --state {path} недоступен для записи")
+
+
+def _open_tape(arg: str | None, width: int | None) -> Tape | None:
+    """The tape, checked before the ready line: a file must be writable now, not at the first receipt."""
+    if not arg:
+        return None
+    if arg == "-":
+        return Tape.to_stream(sys.stderr, width or 48)
+    path = Path(arg)
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise _fail(f"--tape {path} cannot be written: {exc.strerror}",
+                    f"--tape {path}: запись невозможна: {exc.strerror}") from None
+    return Tape.to_file(path, width or 48)
+
+
+def _warn_if_exposed(what: str, host: str) -> None:
+    if host not in LOOPBACK:
+        print(f"kkt-emu serve: warning: {what} listens on {host}, reachable from other machines", file=sys.stderr)
+
+
+def _write_token(state: Path | None, token: str) -> None:
+    if state is None:
+        return
+    path = state / "control.token"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(token + "\n")
+    os.chmod(path, 0o600)
+
+
 def _serve(args: argparse.Namespace) -> int:
     if not args.pty and args.tcp is None:
-        print("kkt-emu serve: give --pty and/or --tcp [HOST:PORT]", file=sys.stderr)
-        return 2
-    tape = None
-    if args.tape == "-":
-        tape = Tape.to_stream(sys.stderr)
-    elif args.tape:
-        tape = Tape.to_file(Path(args.tape))
+        raise _fail("give --pty and/or --tcp [HOST:PORT]", "укажите --pty и/или --tcp [HOST:PORT]")
+    variant = _variant(args.family, args.transport)
+    _check_state(args.state)
+    tape = _open_tape(args.tape, args.tape_width)
     try:
-        variant = _variant(args.family, args.transport)
         device = create_device(args.family, args.model, state_dir=args.state, tape=tape, tape_width=args.tape_width,
                                ffd=args.ffd, utc_offset=args.timezone)
-    except ValueError as exc:
-        print(f"kkt-emu serve: {exc}", file=sys.stderr)
-        return 2
+    except ArchiveError as exc:
+        raise _fail(f"the state {args.state} cannot be used (is another kkt-emu serving it?): {exc}",
+                    f"каталог состояния {args.state} занят или повреждён (не запущен ли другой kkt-emu?)") from None
     loop = ServerLoop(max_connections=args.max_connections, idle_timeout=args.idle_timeout)
     ready: dict[str, Any] = {"event": "ready", "family": args.family, "transport": variant,
                              "model": args.model or "default", "urls": []}
     if args.state is not None:
         ready["state"] = str(args.state)
-    pty_att = tcp_att = None
+    pty_att = None
+    control_server = None
     try:
         if args.pty:
             pty_att = PtyAttachment(device, variant, loop=loop, link=args.link).start()
@@ -157,18 +219,26 @@ def _serve(args: argparse.Namespace) -> int:
             ready["urls"].append(_device_url(args.family, "serial", pty_att.path, variant))
         if args.tcp is not None:
             host, port = args.tcp
+            _warn_if_exposed("the device", host)
             tcp_att = TcpAttachment(device, variant, host=host, port=port, loop=loop).start()
             ready["tcp"] = {"host": tcp_att.host, "port": tcp_att.port}
             ready["urls"].append(_device_url(args.family, "tcp", f"{tcp_att.host}:{tcp_att.port}", variant))
+        if args.control is not None:
+            host, port = args.control
+            _warn_if_exposed("the control port", host)
+            token = secrets.token_urlsafe(18)
+            control_server = ControlServer(DeviceControl(device), host, port, token=token,
+                                           durable=args.state is not None).start()
+            _write_token(args.state, token)
+            ready["control"] = {"host": control_server.host, "port": control_server.port, "token": token}
     except OSError as exc:
-        print(f"kkt-emu serve: {exc}", file=sys.stderr)
         loop.stop()
-        return 1
-    control_server = None
-    if args.control is not None:
-        host, port = args.control
-        control_server = ControlServer(DeviceControl(device), host, port).start()
-        ready["control"] = {"host": control_server.host, "port": control_server.port}
+        if pty_att is not None:
+            pty_att.stop()
+        device.close()
+        what = exc.strerror or str(exc)
+        raise _fail(f"cannot serve: {what}" + (f" ({exc.filename})" if exc.filename else ""),
+                    f"не удаётся запустить: {what}") from None
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -185,6 +255,7 @@ def _serve(args: argparse.Namespace) -> int:
         control_server.stop()
     if pty_att is not None:
         pty_att.stop()
+    device.close()
     return 0
 
 
@@ -252,6 +323,18 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token(args: argparse.Namespace) -> str | None:
+    if args.token:
+        return str(args.token)
+    if args.state is not None:
+        try:
+            return str((args.state / "control.token").read_text(encoding="ascii").strip())
+        except OSError as exc:
+            raise _fail(f"no control token in {args.state}: {exc.strerror}",
+                        f"в {args.state} нет ключа управления: {exc.strerror}") from None
+    return os.environ.get("KKT_EMU_TOKEN")
+
+
 def _control(args: argparse.Namespace) -> int:
     """Send one control request and print the JSON reply; exit 1 if the emulator refused it."""
     import socket
@@ -264,7 +347,9 @@ def _control(args: argparse.Namespace) -> int:
             request = {"op": "set_fault", "name": args.args[0], "value": _fault_value(args.args[1:])}
         elif args.op == "ofd":
             request = {"op": "set_ofd", "delay": None if args.args[0] == "never" else float(args.args[0])}
-        elif args.op not in ("status", "reset"):
+        elif args.op == "reset":
+            request["confirm"] = bool(args.force)
+        elif args.op != "status":
             for pair in args.args:  # a family's op: KEY=VALUE, values as JSON where they parse
                 key, sep, text = pair.partition("=")
                 if not sep or not key:
@@ -274,17 +359,30 @@ def _control(args: argparse.Namespace) -> int:
                 except ValueError:
                     request[key] = text
     except (IndexError, ValueError):
-        print(f"kkt-emu control: bad arguments for {args.op}: {' '.join(args.args)}", file=sys.stderr)
-        return 2
+        raise _fail(f"bad arguments for {args.op}: {' '.join(args.args)}",
+                    f"неверные аргументы для {args.op}: {' '.join(args.args)}") from None
+    token = _token(args)
+    if token:
+        request["token"] = token
     try:
-        with socket.create_connection(args.address, timeout=10) as sock:
+        with socket.create_connection(args.address, timeout=5) as sock:
+            sock.settimeout(5)
             sock.sendall(json.dumps(request).encode() + b"\n")
-            reply = sock.makefile("rb").readline()
+            reply = sock.makefile("rb").readline(65536)
+    except TimeoutError:
+        raise _fail(f"{args.address[0]}:{args.address[1]} did not answer like a kkt-emu control port",
+                    f"{args.address[0]}:{args.address[1]} не отвечает как порт управления kkt-emu") from None
     except OSError as exc:
-        print(f"kkt-emu control: {exc}", file=sys.stderr)
-        return 1
+        raise _fail(f"cannot reach the control port {args.address[0]}:{args.address[1]}: {exc.strerror or exc}",
+                    f"порт управления {args.address[0]}:{args.address[1]} недоступен: {exc.strerror or exc}") from None
+    try:
+        answer = json.loads(reply)
+        ok = bool(answer.get("ok"))
+    except (ValueError, AttributeError):
+        raise _fail(f"{args.address[0]}:{args.address[1]} is not a kkt-emu control port (it answered "
+                    f"{reply[:40]!r})", f"{args.address[0]}:{args.address[1]} — не порт управления kkt-emu") from None
     print(reply.decode().strip())
-    return 0 if json.loads(reply).get("ok") else 1
+    return 0 if ok else 1
 
 
 def _fault_value(rest: list[str]) -> float | int | str:
@@ -300,14 +398,25 @@ def _fault_value(rest: list[str]) -> float | int | str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    return run(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "models":
-        return _models(args)
-    if args.command == "control":
-        return _control(args)
-    return _demo(args)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "models":
+            return _models(args)
+        if args.command == "control":
+            return _control(args)
+        return _demo(args)
+    except KeyboardInterrupt as exc:
+        return report("kkt-emu", exc, as_json=False, lang=language())
+    except Exception as exc:  # never a traceback: typed errors by their type, the rest as internal
+        if isinstance(exc, ValueError) and not isinstance(exc, ConfigurationError):
+            exc = _fail(str(exc), str(exc))
+        return report("kkt-emu", exc, as_json=False, lang=language())
 
 
 if __name__ == "__main__":

@@ -1,37 +1,59 @@
 """``kkt``: drive a fiscal register from the shell.
 
     kkt status                                           # the in-process emulator (the default device)
-    kkt --device atol:///dev/pts/3?transport=v2 register registration.json
+    kkt --device atol:///dev/pts/3?transport=v2 register registration.json --yes
     kkt --device atol:///dev/pts/3?transport=v2 open-shift
     kkt --device atol:///dev/pts/3?transport=v2 sell receipt.json --json
-    kkt --device ... x-report | z-report | fn-status | ofd-status | document 3 | close-fn
+    kkt --device ... x-report | z-report | fn-status | ofd-status | document 3 | close-fn --yes
 
-The device comes from ``--device``, else ``$KKT_DEVICE``, else the built-in emulator (whose state
-lasts only for one command: start ``kkt-emu serve`` for a device that persists).
+The device comes from ``--device``, else ``$KKT_DEVICE``, else the built-in emulator (whose state lasts only
+for one command: start ``kkt-emu serve`` for a device that persists — ``kkt`` says so when it falls back).
+Errors never end in a traceback: they are printed in the locale's language (``--lang ru|en``), as JSON with
+``--json``, and the exit code tells invalid input, a device refusal, no connection and an unknown outcome
+apart (:mod:`kkt_drivers.cli_support`). Commands that change a real register for good (``register``,
+``reregister``, ``close-fn``) need ``--yes`` unless the device is an emulator.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
+from . import __version__
+from .cli_support import INTERRUPTED, INVALID, OK, language, report, run, safe_print
 from .connect import DEFAULT_DEVICE, default_device
-from .errors import DeviceError, KktError
-from .jsonio import correction_from_json, kopecks, receipt_from_json, registration_from_json, to_jsonable
+from .errors import ConfigurationError, KktError, Timeout, TransportError
+from .families import get_family
+from .jsonio import (
+    correction_from_json,
+    kopecks,
+    read_json_file,
+    receipt_from_json,
+    registration_from_json,
+    to_jsonable,
+)
 from .kkt import Kkt
+from .types import Cashier
+from .url import parse_device_url, with_variant
+from .validation import InvalidReceipt
+
+Command = Callable[[Kkt, argparse.Namespace], tuple[Any, str]]
 
 
 def _money(kopecks: int) -> str:
     return f"{kopecks // 100}.{kopecks % 100:02d}"
 
 
-def _load(path: str) -> Any:
-    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    return json.loads(text)
+def _load(path: str, what: str) -> Any:
+    if path == "-":
+        from .jsonio import decode_text, parse_json
+
+        return parse_json(decode_text(sys.stdin.buffer.read(), "standard input", what), what)
+    return read_json_file(path, what)
 
 
 def _status(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
@@ -61,19 +83,19 @@ def _x_report(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
     return {"printed": True}, "X-report printed"
 
 
-def _receipt(operation: str) -> Callable[[Kkt, argparse.Namespace], tuple[Any, str]]:
-    def run(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
-        receipt = receipt_from_json(_load(args.file))
+def _receipt(operation: str) -> Command:
+    def run_receipt(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+        receipt = args.value
         result = getattr(kkt, operation)(receipt)
         text = _document_text(f"{operation}: receipt total {_money(receipt.total)}", result.document)
         if result.change:
             text += f"\nchange {_money(result.change)}"
         return result, text
-    return run
+    return run_receipt
 
 
 def _correction(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
-    correction = correction_from_json(_load(args.file))
+    correction = args.value
     result = kkt.correction(correction)
     text = _document_text(f"correction ({correction.type.name.lower()}): total {_money(correction.total)}",
                           result.document)
@@ -107,23 +129,23 @@ def _document(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _register(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
-    doc = kkt.register(registration_from_json(_load(args.file)))
+    doc = kkt.register(args.value)
     return doc, _document_text("registered", doc)
 
 
 def _reregister(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
-    doc = kkt.reregister(registration_from_json(_load(args.file)), args.reason)
+    doc = kkt.reregister(args.value, args.reason)
     return doc, _document_text(f"registration changed (reason {args.reason})", doc)
 
 
-def _cash(direction: str) -> Callable[[Kkt, argparse.Namespace], tuple[Any, str]]:
-    def run(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
-        amount = kopecks(args.amount, "amount")
+def _cash(direction: str) -> Command:
+    def run_cash(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+        amount = args.value
         getattr(kkt, direction)(amount)
         drawer = kkt.cash_in_drawer()
         return {"amount": amount, "drawer": drawer}, f"{direction.replace('_', ' ')} {_money(amount)}; " \
             f"in the drawer {_money(drawer)}"
-    return run
+    return run_cash
 
 
 def _cancel_receipt(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
@@ -136,7 +158,7 @@ def _close_fn(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
     return doc, _document_text("ФН closed", doc)
 
 
-COMMANDS: dict[str, tuple[str, Callable[[Kkt, argparse.Namespace], tuple[Any, str]]]] = {
+COMMANDS: dict[str, tuple[str, Command]] = {
     "status": ("device status", _status),
     "open-shift": ("open the shift", _open_shift),
     "x-report": ("print an X-report", _x_report),
@@ -149,21 +171,30 @@ COMMANDS: dict[str, tuple[str, Callable[[Kkt, argparse.Namespace], tuple[Any, st
     "fn-status": ("fiscal drive status", _fn_status),
     "ofd-status": ("OFD exchange status", _ofd_status),
     "document": ("a fiscal document by number, decoded", _document),
-    "register": ("register the KKT: parameters from a JSON file", _register),
-    "reregister": ("change the registration: parameters from a JSON file, --reason CODE", _reregister),
+    "register": ("register the KKT: parameters from a JSON file (irreversible: --yes)", _register),
+    "reregister": ("change the registration: parameters from a JSON file, --reason CODE (--yes)", _reregister),
     "cash-in": ("put cash into the drawer (roubles)", _cash("cash_in")),
     "cash-out": ("take cash out of the drawer (roubles)", _cash("cash_out")),
     "cancel-receipt": ("cancel a receipt left open (by a crashed program, say)", _cancel_receipt),
-    "close-fn": ("close the fiscal drive", _close_fn),
+    "close-fn": ("close the fiscal drive (irreversible: --yes)", _close_fn),
 }
+#: commands that change a real register for good: they need --yes unless the device is an emulator
+IRREVERSIBLE = frozenset({"register", "reregister", "close-fn"})
+#: commands that read only (no note about the throwaway emulator for them)
+READ_ONLY = frozenset({"status", "fn-status", "ofd-status", "document"})
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kkt", description="Drive a fiscal register (ККТ).")
-    parser.add_argument("--device", default=default_device(),
-                        help=f"device URL (default: $KKT_DEVICE or {DEFAULT_DEVICE})")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser = argparse.ArgumentParser(prog="kkt", description="Drive a fiscal register (ККТ).",
+                                     epilog="exit codes: 0 done, 2 invalid input, 3 device refused, 4 no connection "
+                                            "(nothing done), 5 outcome unknown (settle first), 6 device busy, "
+                                            "130 interrupted")
+    parser.add_argument("--version", action="version", version=f"kkt (kkt-drivers) {__version__}")
+    parser.add_argument("--device", default=None,
+                        help=f"device URL (default: $KKT_DEVICE, else the throwaway emulator {DEFAULT_DEVICE})")
+    parser.add_argument("--json", action="store_true", help="print the result (and any error) as JSON")
     parser.add_argument("--cashier", default="Кассир", help="cashier name for documents")
+    parser.add_argument("--lang", choices=("ru", "en"), help="language of messages (default: the locale's)")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (text, _) in COMMANDS.items():
         cmd = sub.add_parser(name, help=text)
@@ -176,30 +207,100 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("amount", help="roubles, e.g. 1500.00")
         if name == "document":
             cmd.add_argument("number", type=int)
+        if name in IRREVERSIBLE:
+            cmd.add_argument("--yes", action="store_true", help="confirm: this changes a real register for good")
         cmd.add_argument("--json", action="store_true", dest="json_sub", help=argparse.SUPPRESS)
     return parser
 
 
+def _inputs(args: argparse.Namespace) -> Any:
+    """Read and check the command's input before anything is connected to (files, amounts)."""
+    if args.command in ("sell", "refund", "buy", "buy-refund"):
+        return receipt_from_json(_load(args.file, "receipt"))
+    if args.command == "correction":
+        return correction_from_json(_load(args.file, "correction"))
+    if args.command in ("register", "reregister"):
+        return registration_from_json(_load(args.file, "registration"))
+    if args.command in ("cash-in", "cash-out"):
+        amount = kopecks(args.amount, "amount")
+        if amount <= 0:
+            raise InvalidReceipt("amount", f"must be more than 0, got {args.amount}",
+                                 f"должна быть больше 0, получено {args.amount}")
+        return amount
+    if args.command == "document" and args.number < 1:
+        raise InvalidReceipt("number", f"a document number is 1 or more, got {args.number}",
+                             f"номер документа — 1 или больше, получено {args.number}")
+    return None
+
+
+def _transport_hint(url: str, exc: BaseException) -> str | None:
+    """Nothing answered: try the family's other link variants (ATOL's other transport) and say which answers."""
+    if not isinstance(exc, (Timeout, TransportError)) or "nothing at" not in str(exc):
+        return None
+    try:
+        parsed = parse_device_url(url)
+        family = get_family(parsed.family)
+    except KktError:
+        return None
+    if parsed.is_emulator or len(family.variants) < 2:
+        return None
+    from .connect import connect
+
+    for variant in family.variants:
+        candidate = str(with_variant(parsed, variant))
+        if candidate == url:
+            continue
+        try:
+            with connect(candidate) as device:
+                device.session.execution_scale = 0.3
+                if device.kind == "register":
+                    device.device_status()  # type: ignore[attr-defined]
+            return f"the device answers with {candidate} — use that URL"
+        except KktError:
+            continue
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    return run(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     as_json = args.json or args.json_sub
+    lang = language(args.lang)
+    url = args.device or default_device()
+    fallback = args.device is None and not os.environ.get("KKT_DEVICE")
     try:
-        from .types import Cashier
-
-        with Kkt.open(args.device, cashier=Cashier(args.cashier)) as kkt:
+        args.value = _inputs(args)
+        device_url = parse_device_url(url)
+        if args.command in IRREVERSIBLE and not device_url.is_emulator and not args.yes:
+            raise ConfigurationError(f"{args.command} changes the register for good: add --yes to confirm",
+                                     message_ru=f"{args.command} необратимо меняет ККТ: добавьте --yes для "
+                                                "подтверждения")
+        if fallback and args.command not in READ_ONLY:
+            note = (f"no --device and no $KKT_DEVICE: this runs on a throwaway in-process emulator ({url}); its "
+                    "documents are gone when kkt exits — start `kkt-emu serve` and pass --device to keep them"
+                    if lang == "en" else
+                    f"нет --device и $KKT_DEVICE: команда выполняется на временном эмуляторе ({url}); его документы "
+                    "исчезнут после выхода kkt — запустите `kkt-emu serve` и укажите --device")
+            safe_print(f"kkt: {note}", stream=sys.stderr)
+        with Kkt.open(url, cashier=Cashier(args.cashier)) as kkt:
             result, text = COMMANDS[args.command][1](kkt, args)
-    except DeviceError as exc:
-        if as_json:
-            print(json.dumps({"error": {"code": exc.code, "message": exc.message, "message_ru": exc.message_ru}},
-                             ensure_ascii=False))
-        else:
-            print(f"kkt: device refused: 0x{exc.code:02X} {exc.message} ({exc.message_ru})", file=sys.stderr)
-        return 1
-    except (KktError, OSError, json.JSONDecodeError) as exc:
-        print(f"kkt: {exc}", file=sys.stderr)
-        return 1
-    print(json.dumps(to_jsonable(result), ensure_ascii=False) if as_json else text)
-    return 0
+    except KeyboardInterrupt as exc:
+        document = getattr(exc, "kkt_document", None)
+        extra = {"document": to_jsonable(document)} if document is not None else {}
+        known = _document_text("the document was made", document) if document is not None else \
+            "no document was made by the interrupted operation"
+        report("kkt", exc, as_json=as_json, lang=lang, extra=extra, hint=None if as_json else known)
+        return INTERRUPTED
+    except Exception as exc:  # every error is reported, typed ones by their type, the rest as internal
+        return report("kkt", exc, as_json=as_json, lang=lang, hint=_transport_hint(url, exc))
+    safe_print(json.dumps(to_jsonable(result), ensure_ascii=False) if as_json else text)
+    return OK
+
+
+__all__ = ["COMMANDS", "INVALID", "build_parser", "main"]
 
 
 if __name__ == "__main__":

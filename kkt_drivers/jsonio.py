@@ -1,70 +1,191 @@
-"""Receipts and registration parameters from JSON (what the ``kkt`` CLI reads), results to JSON.
+"""Receipts, corrections and registration parameters from JSON files (what the ``kkt`` CLI reads), results to
+JSON.
+
+Each file is checked against its JSON Schema, shipped in the package (``kkt_drivers/schemas/``:
+``receipt.schema.json``, ``correction.schema.json``, ``registration.schema.json``; :func:`schema_path`), with
+the ``jsonschema`` library, then converted to the typed objects of :mod:`kkt_drivers.types` (where the values
+are checked once more, against the device's limits, before a byte is sent).
 
 Receipt file::
 
-    {"items": [{"name": "Хлеб", "price": "45.50", "quantity": "2", "vat": "vat_20",
+    {"items": [{"name": "Хлеб", "price": "45.50", "quantity": "2", "vat": "vat_22",
                 "payment_method": "full_payment", "payment_subject": "goods"}],
      "payments": [{"type": "cash", "amount": "100.00"}],
      "buyer": {"email": "buyer@example.com"},
      "taxation": "osn", "discount": "0.00"}
 
-Money is in roubles (a string or number with at most two decimals); enum values are the member
-names of :mod:`kkt_drivers.types` in any case, or their numeric FFD codes.
+Files are UTF-8 (a byte-order mark is fine). Money is in roubles (a string or number with at most two
+decimals); enum values are the member names of :mod:`kkt_drivers.types` in any case, or their numeric FFD
+codes. ``NaN`` and ``Infinity`` are refused.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import Any, TypeVar
 
 from .types import (
+    AgentInfo,
+    AgentType,
     Buyer,
     CorrectionReceipt,
     CorrectionType,
+    IndustryRequisite,
     Item,
+    MarkingCode,
+    OperationalRequisite,
     Payment,
     PaymentMethod,
     PaymentSubject,
     PaymentType,
+    QuantityMeasure,
     Receipt,
     ReceiptType,
     Registration,
+    Supplier,
     TaxationSystem,
     VatRate,
 )
 from .validation import InvalidReceipt
 
 E = TypeVar("E", bound=enum.Enum)
+SCHEMAS = ("receipt", "correction", "registration")
 
+
+# -- files ----------------------------------------------------------------------------------------------
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a register can take")
+
+
+def parse_json(text: str, what: str) -> Any:
+    """JSON text → value; a syntax error (or NaN/Infinity) is an :class:`InvalidReceipt` naming the place."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise InvalidReceipt(what, f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                             f"неверный JSON в строке {exc.lineno}, позиция {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:
+        raise InvalidReceipt(what, str(exc),
+                             f"{exc.args[0].split(' ')[0]} — не число, которое принимает касса") from None
+
+
+def read_json_file(path: str | Path, what: str) -> Any:
+    """Read a UTF-8 JSON file (a BOM is fine); every problem is an :class:`InvalidReceipt` (never a traceback)."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InvalidReceipt(what, f"no such file: {path}", f"файл не найден: {path}") from None
+    except IsADirectoryError:
+        raise InvalidReceipt(what, f"{path} is a directory, not a file", f"{path} — каталог, а не файл") from None
+    except OSError as exc:
+        raise InvalidReceipt(what, f"cannot read {path}: {exc.strerror}", f"не удалось прочитать {path}: {exc.strerror}"
+                             ) from None
+    return parse_json(decode_text(raw, str(path), what), what)
+
+
+def decode_text(raw: bytes, name: str, what: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidReceipt(what, f"{name} is not UTF-8 text (byte {exc.start}); save it as UTF-8 (cp1251 and other "
+                                   "code pages are not read)",
+                             f"{name} — не текст UTF-8 (байт {exc.start}); сохраните файл в UTF-8 (cp1251 и другие "
+                             "кодировки не читаются)") from None
+
+
+def schema_path(name: str) -> Path:
+    """Where the shipped JSON Schema of ``receipt``, ``correction`` or ``registration`` files lies."""
+    return Path(str(resources.files("kkt_drivers") / "schemas" / f"{name}.schema.json"))
+
+
+@cache
+def _validator(name: str) -> Any:
+    import jsonschema
+
+    schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def check_schema(data: Any, name: str) -> None:
+    """Check ``data`` against the shipped schema; the most relevant error becomes an :class:`InvalidReceipt`."""
+    import jsonschema
+
+    errors = sorted(_validator(name).iter_errors(data), key=jsonschema.exceptions.relevance)
+    if not errors:
+        return
+    error = errors[0]
+    field = name + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    message = error.message
+    wanted = str(error.validator_value)
+    if error.validator == "type" and isinstance(error.instance, (int, float)) and "string" in wanted:
+        message += f" (write it as text: \"{error.instance}\")"
+    if error.validator == "additionalProperties":
+        message = message.replace("Additional properties are not allowed", "unknown field(s)")
+    raise InvalidReceipt(field, message, f"не соответствует схеме {name}.schema.json: {message}")
+
+
+# -- values ---------------------------------------------------------------------------------------------
 
 def kopecks(value: Any, where: str) -> int:
+    """Roubles (a string or number, at most two decimals, not negative) → kopecks."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise InvalidReceipt(where, f"not an amount: {value!r}", f"не сумма: {value!r}")
     try:
-        amount = Decimal(str(value)) * 100
+        amount = Decimal(str(value).strip()) * 100
     except InvalidOperation:
-        raise InvalidReceipt(where, f"not an amount: {value!r}") from None
+        raise InvalidReceipt(where, f"not an amount: {value!r}", f"не сумма: {value!r}") from None
+    if not amount.is_finite():
+        raise InvalidReceipt(where, f"not a finite amount: {value!r}", f"сумма не конечна: {value!r}")
     if amount != amount.to_integral_value():
-        raise InvalidReceipt(where, f"more than two decimals: {value!r}")
+        raise InvalidReceipt(where, f"more than two decimals: {value!r}",
+                             f"больше двух знаков после запятой: {value!r}")
+    if amount < 0:
+        raise InvalidReceipt(where, f"negative: {value!r}", f"отрицательная сумма: {value!r}")
     return int(amount)
 
 
+def quantity(value: Any, where: str) -> Decimal:
+    if isinstance(value, bool):
+        raise InvalidReceipt(where, f"not a number: {value!r}", f"не число: {value!r}")
+    try:
+        result = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidReceipt(where, f"not a number: {value!r}", f"не число: {value!r}") from None
+    if not result.is_finite():
+        raise InvalidReceipt(where, f"not a finite number: {value!r}", f"не конечное число: {value!r}")
+    return result
+
+
 def enum_value(kind: type[E], value: Any, where: str) -> E:
+    if isinstance(value, bool):
+        raise InvalidReceipt(where, f"unknown {kind.__name__} {value!r}", f"неизвестное значение {value!r}")
     if isinstance(value, int):
         try:
             return kind(value)
         except ValueError:
-            raise InvalidReceipt(where, f"unknown {kind.__name__} code {value}") from None
+            raise InvalidReceipt(where, f"unknown {kind.__name__} code {value}",
+                                 f"неизвестный код {kind.__name__}: {value}") from None
     name = str(value).strip().upper().replace("-", "_").replace(" ", "_")
     if name in kind.__members__:
         return kind.__members__[name]
-    raise InvalidReceipt(where, f"unknown {kind.__name__} {value!r}; known: "
-                                f"{', '.join(m.lower() for m in kind.__members__)}")
+    known = ", ".join(m.lower() for m in kind.__members__)
+    raise InvalidReceipt(where, f"unknown {kind.__name__} {value!r}; known: {known}",
+                         f"неизвестное значение {value!r}; допустимые: {known}")
 
 
 def taxation_value(value: Any, where: str) -> TaxationSystem:
     if isinstance(value, list):
+        if not value:
+            raise InvalidReceipt(where, "name at least one taxation system", "укажите хотя бы одну систему")
         result = TaxationSystem(0)
         for part in value:
             result |= enum_value(TaxationSystem, part, where)
@@ -72,65 +193,101 @@ def taxation_value(value: Any, where: str) -> TaxationSystem:
     return enum_value(TaxationSystem, value, where)
 
 
-def _object(data: Any, where: str, known: set[str]) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise InvalidReceipt(where, "expected a JSON object")
-    unknown = set(data) - known
-    if unknown:
-        raise InvalidReceipt(where, f"unknown field(s): {', '.join(sorted(unknown))}")
-    return data
+def _agent_type(value: Any, where: str) -> AgentType:
+    if isinstance(value, list):
+        result = AgentType(0)
+        for part in value:
+            result |= enum_value(AgentType, part, where)
+        return result
+    return enum_value(AgentType, value, where)
 
 
-_ITEM_FIELDS = {"name", "price", "quantity", "vat", "payment_method", "payment_subject", "discount"}
+def _date(value: Any, where: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidReceipt(where, f"expected YYYY-MM-DD, got {value!r}", f"ожидается ГГГГ-ММ-ДД, получено {value!r}"
+                             ) from None
+
+
+def _agent(raw: dict[str, Any] | None, where: str) -> AgentInfo | None:
+    if not raw:
+        return None
+    return AgentInfo(type=_agent_type(raw["type"], f"{where}.type"), operation=raw.get("operation"),
+                     phones=tuple(raw.get("phones", ())),
+                     payment_operator_phones=tuple(raw.get("payment_operator_phones", ())),
+                     transfer_operator_phones=tuple(raw.get("transfer_operator_phones", ())),
+                     transfer_operator_name=raw.get("transfer_operator_name"),
+                     transfer_operator_address=raw.get("transfer_operator_address"),
+                     transfer_operator_inn=raw.get("transfer_operator_inn"))
+
+
+def _industry(raw: list[dict[str, Any]] | None, where: str) -> tuple[IndustryRequisite, ...]:
+    return tuple(IndustryRequisite(r["foiv_id"], _date(r["document_date"], f"{where}[{i}].document_date"),
+                                   r["document_number"], r["value"]) for i, r in enumerate(raw or ()))
 
 
 def _items(data: dict[str, Any]) -> tuple[Item, ...]:
     items = []
-    for index, value in enumerate(data.get("items") or []):
+    for index, raw in enumerate(data.get("items") or []):
         where = f"items[{index}]"
-        raw = _object(value, where, _ITEM_FIELDS)
-        try:
-            quantity = Decimal(str(raw.get("quantity", "1")))
-        except InvalidOperation:
-            raise InvalidReceipt(f"{where}.quantity", f"not a number: {raw.get('quantity')!r}") from None
+        marking = raw.get("marking")
+        supplier = raw.get("supplier")
         items.append(Item(
-            name=str(raw.get("name", "")), price=kopecks(raw.get("price", 0), f"{where}.price"), quantity=quantity,
+            name=str(raw["name"]), price=kopecks(raw["price"], f"{where}.price"),
+            quantity=quantity(raw.get("quantity", "1"), f"{where}.quantity"),
             vat=enum_value(VatRate, raw.get("vat", "no_vat"), f"{where}.vat"),
             payment_method=enum_value(PaymentMethod, raw.get("payment_method", "full_payment"),
                                       f"{where}.payment_method"),
             payment_subject=enum_value(PaymentSubject, raw.get("payment_subject", "goods"), f"{where}.payment_subject"),
-            discount=kopecks(raw.get("discount", 0), f"{where}.discount")))
+            discount=kopecks(raw.get("discount", 0), f"{where}.discount"),
+            measure=enum_value(QuantityMeasure, raw.get("measure", "piece"), f"{where}.measure"),
+            product_code=bytes.fromhex(raw["product_code"]) if raw.get("product_code") else None,
+            marking=MarkingCode(marking["code"], marking.get("planned_status", 1), marking.get("numerator"),
+                                marking.get("denominator")) if marking else None,
+            agent=_agent(raw.get("agent"), f"{where}.agent"),
+            supplier=Supplier(supplier["inn"], supplier.get("name"), tuple(supplier.get("phones", ())))
+            if supplier else None,
+            industry=_industry(raw.get("industry"), f"{where}.industry")))
     return tuple(items)
 
 
 def _payments(data: dict[str, Any]) -> tuple[Payment, ...]:
-    payments = []
-    for index, value in enumerate(data.get("payments") or []):
-        raw = _object(value, f"payments[{index}]", {"type", "amount"})
-        payments.append(Payment(enum_value(PaymentType, raw.get("type", "cash"), f"payments[{index}].type"),
-                                kopecks(raw.get("amount"), f"payments[{index}].amount")))
-    return tuple(payments)
+    return tuple(Payment(enum_value(PaymentType, raw.get("type", "cash"), f"payments[{index}].type"),
+                         kopecks(raw["amount"], f"payments[{index}].amount"))
+                 for index, raw in enumerate(data.get("payments") or []))
 
 
 def _buyer(data: dict[str, Any]) -> Buyer | None:
-    if not data.get("buyer"):
+    raw = data.get("buyer")
+    if not raw:
         return None
-    raw = _object(data["buyer"], "buyer", {"phone", "email"})
-    return Buyer(phone=raw.get("phone"), email=raw.get("email"))
+    return Buyer(phone=raw.get("phone"), email=raw.get("email"), name=raw.get("name"), inn=raw.get("inn"))
 
 
 def _taxation(data: dict[str, Any]) -> TaxationSystem | None:
-    return taxation_value(data["taxation"], "taxation") if data.get("taxation") else None
+    return taxation_value(data["taxation"], "taxation") if data.get("taxation") is not None else None
 
 
-def receipt_from_json(data: dict[str, Any]) -> Receipt:
+def receipt_from_json(data: Any) -> Receipt:
     """A receipt file (see the module docstring); unknown fields are refused, so a typo is never ignored."""
-    data = _object(data, "receipt", {"items", "payments", "buyer", "taxation", "discount"})
+    check_schema(data, "receipt")
+    operational = data.get("operational")
+    when = None
+    if operational:
+        try:
+            when = datetime.fromisoformat(operational["when"])
+        except ValueError:
+            raise InvalidReceipt("operational.when", f"expected a date and time, got {operational['when']!r}",
+                                 f"ожидается дата и время, получено {operational['when']!r}") from None
     return Receipt(items=_items(data), payments=_payments(data), taxation=_taxation(data), buyer=_buyer(data),
-                   discount=kopecks(data.get("discount", 0), "discount"))
+                   discount=kopecks(data.get("discount", 0), "discount"), agent=_agent(data.get("agent"), "agent"),
+                   industry=_industry(data.get("industry"), "industry"),
+                   operational=OperationalRequisite(operational["operation_id"], operational["data"], when)
+                   if operational and when else None)
 
 
-def correction_from_json(data: dict[str, Any]) -> CorrectionReceipt:
+def correction_from_json(data: Any) -> CorrectionReceipt:
     """A correction file::
 
         {"type": "sell", "correction_type": "self", "basis": {"date": "2026-03-02", "number": "ПР-17",
@@ -139,43 +296,32 @@ def correction_from_json(data: dict[str, Any]) -> CorrectionReceipt:
 
     FFD 1.05 takes ``vat_amounts``; FFD 1.2 takes ``items`` (as in a receipt) instead.
     """
-    data = _object(data, "correction", {"type", "correction_type", "basis", "items", "payments", "vat_amounts",
-                                        "taxation", "buyer"})
-    basis = _object(data.get("basis") or {}, "basis", {"date", "number", "description"})
-    try:
-        when = date.fromisoformat(str(basis.get("date", "")))
-    except ValueError:
-        raise InvalidReceipt("basis.date", f"expected YYYY-MM-DD, got {basis.get('date')!r}") from None
-    vat_amounts = []
-    for index, value in enumerate(data.get("vat_amounts") or []):
-        raw = _object(value, f"vat_amounts[{index}]", {"vat", "amount"})
-        vat_amounts.append((enum_value(VatRate, raw.get("vat"), f"vat_amounts[{index}].vat"),
-                            kopecks(raw.get("amount"), f"vat_amounts[{index}].amount")))
+    check_schema(data, "correction")
+    basis = data["basis"]
+    vat_amounts = tuple((enum_value(VatRate, raw["vat"], f"vat_amounts[{index}].vat"),
+                         kopecks(raw["amount"], f"vat_amounts[{index}].amount"))
+                        for index, raw in enumerate(data.get("vat_amounts") or []))
     return CorrectionReceipt(
         type=enum_value(ReceiptType, data.get("type", "sell"), "type"),
         correction_type=enum_value(CorrectionType, data.get("correction_type", "self"), "correction_type"),
-        basis_date=when, basis_number=str(basis.get("number", "")), description=str(basis.get("description", "")),
-        payments=_payments(data), vat_amounts=tuple(vat_amounts), taxation=_taxation(data), items=_items(data),
-        buyer=_buyer(data))
+        basis_date=_date(basis["date"], "basis.date"), basis_number=str(basis["number"]),
+        description=str(basis.get("description", "")), payments=_payments(data), vat_amounts=vat_amounts,
+        taxation=_taxation(data), items=_items(data), buyer=_buyer(data))
 
 
-def registration_from_json(data: dict[str, Any]) -> Registration:
-    fields = {f.name for f in dataclasses.fields(Registration)}
-    unknown = set(data) - fields
-    if unknown:
-        raise InvalidReceipt("registration", f"unknown field(s): {', '.join(sorted(unknown))}")
+def registration_from_json(data: Any) -> Registration:
+    """Registration parameters: the fields of :class:`~kkt_drivers.types.Registration`."""
+    check_schema(data, "registration")
     values = dict(data)
-    values["taxation"] = taxation_value(data.get("taxation", "osn"), "taxation")
-    try:
-        return Registration(**values)
-    except TypeError as exc:
-        raise InvalidReceipt("registration", str(exc)) from None
+    values["taxation"] = taxation_value(data["taxation"], "taxation")
+    return Registration(**values)
 
 
 def to_jsonable(value: Any) -> Any:
     """Dataclasses, enums, dates and bytes as plain JSON values."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.name != "details"}
     if isinstance(value, enum.Enum):
         return value.name.lower() if value.name else int(value.value)
     if isinstance(value, (datetime, date)):

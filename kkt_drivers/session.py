@@ -59,6 +59,8 @@ class Session:
         self._depth = 0
         #: the line dropped: the next exchange reconnects first
         self.broken = False
+        #: the device has answered at least once on this session
+        self.answered = False
 
     @contextmanager
     def operation(self) -> Iterator[None]:
@@ -86,14 +88,31 @@ class Session:
         with self.operation():
             if self.broken:
                 self.reconnect()
-            attempts = 1 + (self.idempotent_retries if idempotent else 0)
+            # a device that has never answered gets no second try: a wrong port or transport fails fast
+            attempts = 1 + (self.idempotent_retries if idempotent and self.answered else 0)
             for attempt in range(attempts):
                 try:
-                    return self._run(message, timeout, idempotent)
-                except Timeout:
+                    answer = self._run(message, timeout, idempotent)
+                    self.answered = True
+                    return answer
+                except Timeout as exc:
                     if attempt + 1 >= attempts:
-                        raise
+                        raise self._explain(exc, idempotent) from exc
             raise AssertionError("unreachable")
+
+    def _explain(self, exc: Timeout, idempotent: bool) -> Timeout:
+        """A query cannot have changed anything, and a device that never answered may be no device at all."""
+        where = self.transport.address or "the device"
+        if not self.answered:
+            return Timeout(f"nothing at {where} answered (is it the right port, device family, transport and "
+                           f"baud rate?): {exc}", phase=exc.phase, maybe_executed=exc.maybe_executed and not idempotent,
+                           message_ru=f"устройство по адресу {where} не отвечает (верны ли порт, семейство, протокол "
+                                      f"обмена и скорость?)")
+        if idempotent and exc.maybe_executed:
+            return Timeout(f"the device did not answer the query: {exc}".replace(
+                "the command may have been executed", "nothing was changed"), phase=exc.phase, maybe_executed=False,
+                message_ru="устройство не ответило на запрос (запрос ничего не меняет)")
+        return exc
 
     def _run(self, message: bytes, timeout: float, idempotent: bool) -> bytes:
         link = self.link

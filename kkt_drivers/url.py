@@ -15,6 +15,8 @@
     ``spy``      pyserial's spy wrapper around a local port, ``<family>+spy:///dev/ttyUSB0``
     ``tcp``      a network device, native socket with TCP_NODELAY, ``<family>+tcp://10.0.0.5:5555``
     ``usb``      a vendor-class USB device by VID:PID, ``<family>+usb://2912:0005``
+    ``udp``      a device that speaks in datagrams (a label scale), ``<family>+udp://10.0.0.5:1111``
+    ``http``     a service taking one message per POST, ``<family>+http://127.0.0.1:50010[/path]``
 
 ``emu://<family>`` starts an in-process emulator; ``emu+pty://`` and ``emu+tcp://`` start one in a
 background thread, attached through a pty or a 127.0.0.1 TCP port, and connect to it.
@@ -44,6 +46,8 @@ CONNECTION_OPTIONS: dict[str, frozenset[str]] = {
     "spy": frozenset({"baudrate", "timeout"}),
     "tcp": frozenset(),
     "usb": frozenset(),
+    "udp": frozenset(),
+    "http": frozenset({"path"}),
 }
 CONNECTIONS = frozenset(CONNECTION_OPTIONS)
 EMULATOR_CONNECTIONS = frozenset({"emu", "emu+pty", "emu+tcp"})
@@ -185,3 +189,12 @@ def resolve_device_url(url: str | DeviceUrl) -> ResolvedUrl:
         what = f"an option of {owner}, not of {owner_name} URLs" if owner else f"not an option of {owner_name} URLs"
         raise ConfigurationError(f"{key!r} is {what}; they take: {', '.join(takes) or 'no options'}")
     return ResolvedUrl(parsed, family, family_options, connection_options, emulator_options)
+
+
+def with_variant(url: str | DeviceUrl, variant: str) -> DeviceUrl:
+    """The same device URL, speaking another of its family's link variants (``transport=v2`` for ATOL)."""
+    parsed = url if isinstance(url, DeviceUrl) else parse_device_url(url)
+    family = get_family(parsed.family)
+    options = {k: v for k, v in parsed.options.items() if k not in family.variant_options(family.default_variant)}
+    options.update(family.variant_options(variant))
+    return DeviceUrl(parsed.family, parsed.connection, parsed.address, options)

@@ -2,19 +2,24 @@
 
 One JSON object per line in, one per line out, on 127.0.0.1 unless told otherwise::
 
-    {"op": "advance_clock", "seconds": 90000}        -> {"ok": true}
-    {"op": "set_fault", "name": "withhold_command", "value": "4a"}
-    {"op": "set_ofd", "delay": null}                 # the simulated OFD never confirms
-    {"op": "reset"}                                  # factory-new device
-    {"op": "status"}                                 -> {"ok": true, "fn": {...}, "shift": {...}, "ofd": {...}}
+    {"token": "…", "op": "advance_clock", "seconds": 90000}        -> {"ok": true}
+    {"token": "…", "op": "set_fault", "name": "withhold_command", "value": "close_receipt"}
+    {"token": "…", "op": "set_ofd", "delay": null}  # the simulated OFD never confirms
+    {"token": "…", "op": "reset", "confirm": true}  # factory-new device (confirm: needed with a state directory)
+    {"token": "…", "op": "status"}                  -> {"ok": true, "fn": {...}, "shift": {...}, "ofd": {...}}
 
-Lines are bounded (4 KiB); a bad request gets ``{"ok": false, "error": "..."}``. Nothing received
-here names a file path.
+The port is the owner's alone: every request carries the secret token of this run (random per start,
+printed in the ready line and written to ``control.token``, mode 0600, in the state directory). Every value is
+range-checked before it is applied: the clock moves only forward, by a finite amount of at most ten years;
+fault counts and delays are bounded. Lines are bounded (4 KiB); a bad request gets
+``{"ok": false, "error": "..."}``. Nothing received here names a file path.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import math
 import socketserver
 import threading
 from typing import Any
@@ -24,24 +29,54 @@ from ..core.control import DeviceControl
 MAX_LINE = 4096
 
 
-def _handle(control: DeviceControl, request: Any) -> dict[str, Any]:
+MAX_ADVANCE = 10 * 366 * 86400.0  # ten years
+MAX_COUNT = 1000  # fault counters
+MAX_DELAY = 60.0  # stall seconds
+MAX_GARBAGE = 4096
+MAX_OFD_DELAY = 366 * 86400.0
+
+
+def _number(value: Any, name: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not low <= value <= high:
+        raise ValueError(f"{name} must be a finite number in {low:g}..{high:g}, got {value!r}")
+    return float(value)
+
+
+def _fault_value(name: str, value: Any) -> float | int | bool | str:
+    """A fault value within its bounds (counts, delays, switches, command codes or operation names)."""
+    if name == "stall":
+        return _number(value, name, 0, MAX_DELAY)
+    if name in ("withhold_command", "disconnect_command"):
+        if not isinstance(value, str) or not 1 <= len(value) <= 64 or not value.replace("_", "").isalnum():
+            raise ValueError(f"{name} takes a hex command code or an operation name, got {value!r}")
+        return value
+    if isinstance(value, bool):
+        return value
+    limit = MAX_GARBAGE if name == "garbage" else MAX_COUNT
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or not 0 <= value <= limit:
+        raise ValueError(f"{name} must be a whole number 0..{limit} (or true/false for a switch), got {value!r}")
+    return value
+
+
+def _handle(control: DeviceControl, request: Any, *, durable: bool = False) -> dict[str, Any]:
     if not isinstance(request, dict) or not isinstance(request.get("op"), str):
         raise ValueError("expected an object with an 'op'")
     op = request["op"]
     if op == "reset":
+        if durable and request.get("confirm") is not True:
+            raise ValueError("reset wipes the device's state directory (its whole ФН archive): send "
+                             "\"confirm\": true (kkt-emu control ... reset --force)")
         control.reset()
         return {}
     if op == "advance_clock":
-        seconds = request.get("seconds")
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
-            raise ValueError("advance_clock needs a number of seconds")
-        control.advance_clock(float(seconds))
+        control.advance_clock(_number(request.get("seconds"), "seconds", 0, MAX_ADVANCE))
         return {}
     if op == "set_fault":
-        value = request.get("value", 1)
-        if not isinstance(value, (int, float, str, bool)):
-            raise ValueError("a fault value is a number, a boolean or a hex command code")
-        control.set_fault(str(request.get("name")), value)
+        name = str(request.get("name"))
+        control.set_fault(name, _fault_value(name, request.get("value", 1)))
         return {}
     device = control.device
     core = device.fiscal
@@ -63,9 +98,7 @@ def _handle(control: DeviceControl, request: Any) -> dict[str, Any]:
         if core is None:
             raise ValueError(f"set_ofd needs a device with a fiscal drive; {device.family} devices have none")
         delay = request.get("delay")
-        if delay is not None and (not isinstance(delay, (int, float)) or delay < 0):
-            raise ValueError("set_ofd needs a delay in seconds, or null for never")
-        core.set_ofd(None if delay is None else float(delay))
+        core.set_ofd(None if delay is None else _number(delay, "delay", 0, MAX_OFD_DELAY))
         return {}
     with device.lock:
         family_reply = device.personality.control(op, request)
@@ -75,23 +108,37 @@ def _handle(control: DeviceControl, request: Any) -> dict[str, Any]:
 
 
 class ControlServer:
-    """Serves the control port in a daemon thread."""
+    """Serves the control port in a daemon thread; requests must carry ``token`` (``None``: no token needed,
+    for in-process tests only)."""
 
-    def __init__(self, control: DeviceControl, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, control: DeviceControl, host: str = "127.0.0.1", port: int = 0, *,
+                 token: str | None = None, durable: bool = False, idle_timeout: float = 30.0) -> None:
         outer = self
+        self.token = token
+        self.durable = durable
 
         class Handler(socketserver.StreamRequestHandler):
+            timeout = idle_timeout  # a client that says nothing is dropped
+
             def handle(self) -> None:
                 while True:
-                    line = self.rfile.readline(MAX_LINE + 1)
+                    try:
+                        line = self.rfile.readline(MAX_LINE + 1)
+                    except OSError:  # idle past the timeout, or gone
+                        return
                     if not line:
                         return
                     if len(line) > MAX_LINE:
                         self._reply({"ok": False, "error": f"line longer than {MAX_LINE} bytes"})
                         return
                     try:
-                        result = _handle(outer.control, json.loads(line))
-                        reply = {"ok": True, **result}
+                        request = json.loads(line)
+                        if outer.token is not None and (not isinstance(request, dict) or not hmac.compare_digest(
+                                str(request.get("token", "")), outer.token)):
+                            reply = {"ok": False, "error": "wrong or missing token (it is in the ready line and in "
+                                                           "control.token in the state directory)"}
+                        else:
+                            reply = {"ok": True, **_handle(outer.control, request, durable=outer.durable)}
                     except (ValueError, TypeError, KeyError) as exc:  # json errors are ValueErrors
                         reply = {"ok": False, "error": str(exc)}
                     self._reply(reply)

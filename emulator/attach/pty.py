@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-import tty
 from typing import Any
 
 from kkt_drivers.transport.serial import SerialTransport
@@ -23,7 +22,11 @@ from .loop import Endpoint, ServerLoop
 
 class PtyAttachment:
     def __init__(self, device: VirtualDevice, variant: str, *, loop: ServerLoop | None = None,
-                 link: str | None = None) -> None:
+                 link: str | None = None, baud: int | None = None) -> None:
+        """``baud``: pace the bytes both ways as a serial line at that rate (8N1); None serves at full speed."""
+        if baud is not None and baud <= 0:
+            raise ValueError(f"baud must be positive, not {baud}")
+        self.baud = baud
         self.device = device
         self.variant = variant
         self.loop = loop
@@ -33,6 +36,10 @@ class PtyAttachment:
         self.path = ""
 
     def start(self) -> PtyAttachment:
+        if not hasattr(os, "openpty"):
+            raise OSError("pseudo-terminals are not available on this system (Windows): use --tcp")
+        import tty
+
         master, slave = os.openpty()
         tty.setraw(master)
         tty.setraw(slave)
@@ -41,12 +48,19 @@ class PtyAttachment:
         self.path = os.ttyname(slave)
         if self.link_path:
             if os.path.lexists(self.link_path):
+                if not os.path.islink(self.link_path):  # never delete a file someone else put there
+                    os.close(master)
+                    os.close(slave)
+                    self.master = self.slave = -1
+                    raise FileExistsError(f"--link {self.link_path} exists and is not a symlink: not replacing it")
                 os.unlink(self.link_path)
             os.symlink(self.path, self.link_path)
         if self.loop is None:
             self.loop = ServerLoop()
             self.loop.start("kkt-emu-pty")
-        self.loop.add_endpoint(Endpoint(master, connect_to(self.device, self.variant), keep_open=True))
+        connection = connect_to(self.device, self.variant)
+        connection.baud = self.baud
+        self.loop.add_endpoint(Endpoint(master, connection, keep_open=True))
         return self
 
     def stop(self) -> None:

@@ -112,7 +112,8 @@ def test_control_port_steers_a_running_emulator() -> None:
     from kkt_drivers.types import Item, Payment, PaymentType, Receipt, Registration, TaxationSystem
 
     def control(*args: str) -> dict[str, Any]:
-        proc = subprocess.run([*KKT_EMU, "control", address, *args], capture_output=True, text=True, timeout=30)
+        proc = subprocess.run([*KKT_EMU, "control", address, *args, "--token", token], capture_output=True, text=True,
+                              timeout=30)
         reply: dict[str, Any] = json.loads(proc.stdout)
         assert (proc.returncode == 0) == reply["ok"]
         return reply
@@ -120,6 +121,7 @@ def test_control_port_steers_a_running_emulator() -> None:
     with serve("--transport", "v3", "--tcp", "--control") as (proc, ready):
         assert ready["control"]["host"] == "127.0.0.1"
         address = f"127.0.0.1:{ready['control']['port']}"
+        token = ready["control"]["token"]
         with Kkt.open(f"atol+tcp://127.0.0.1:{ready['tcp']['port']}?transport=v3") as kkt:
             kkt.register(Registration(user_name="ИП Иванов", inn="7701234560", rnm="0000000001035539",
                                       address="Москва", place="Киоск", taxation=TaxationSystem.USN_INCOME))
@@ -133,8 +135,8 @@ def test_control_port_steers_a_running_emulator() -> None:
                 kkt.sell(receipt)
             assert caught.value.code == 0x88  # Смена превысила 24 часа
 
-        bad = subprocess.run([*KKT_EMU, "control", address, "fault", "no_such_fault"], capture_output=True,
-                             text=True, timeout=30)
+        bad = subprocess.run([*KKT_EMU, "control", address, "fault", "no_such_fault", "--token", token],
+                             capture_output=True, text=True, timeout=30)
         assert bad.returncode == 1 and "unknown fault" in bad.stdout
         assert control("reset")["ok"] and control("status")["fn"]["last_document"] == 0
         assert _stop(proc)[0] == 0
