@@ -49,6 +49,7 @@ from kkt_drivers.ffd import (
     ValueType,
     decode_document,
     fiscal_sign_number,
+    info_for,
     qr_from_document,
 )
 from kkt_drivers.ffd.enums import kkt_change_reason_bits
@@ -133,6 +134,9 @@ _LABELS: Final[dict[int, str]] = {
     1109: "РАСЧЕТЫ ЗА УСЛУГИ",
     1110: "АС БСО",
     1111: "ФД ЗА СМЕНУ",
+    1115: "СУММЫ НДС ЧЕКА",
+    1119: "СУММА НДС ЧЕКА",
+    1120: "СУММА НДС",
     1116: "ПЕРВЫЙ НЕПЕРЕДАННЫЙ ФД",
     1117: "ЭЛ. АДР. ОТПРАВИТЕЛЯ",
     1118: "ЧЕКОВ ЗА СМЕНУ",
@@ -213,7 +217,7 @@ _TAXATION: Final[dict[int, str]] = {
 }
 _VAT: Final = {
     1: "НДС 20%", 2: "НДС 10%", 3: "НДС 20/120", 4: "НДС 10/110", 5: "НДС 0%", 6: "БЕЗ НДС",
-    7: "НДС 5%", 8: "НДС 7%", 9: "НДС 5/105", 10: "НДС 7/107",
+    7: "НДС 5%", 8: "НДС 7%", 9: "НДС 5/105", 10: "НДС 7/107", 11: "НДС 22%", 12: "НДС 22/122",
 }
 #: Before 2019-01-01 VAT codes 1 and 3 meant 18 % and 18/118.
 _VAT_BEFORE_2019: Final = {1: "НДС 18%", 3: "НДС 18/118"}
@@ -673,7 +677,8 @@ def _render_receipt(out: _Lines, doc: FiscalDocument, fields: _Fields, ctx: _Con
             else:
                 _generic(out, item, ctx)
     out.separator()
-    _take_many(out, fields, (1020, *_PAYMENTS, *_VAT_SUMS), ctx)
+    _take_many(out, fields, (1020, *_PAYMENTS), ctx)
+    _vat_sums(out, fields, ctx)
     out.separator()
     for field in fields.take_all(1008):
         contact = _string(field)
@@ -685,6 +690,30 @@ def _render_receipt(out: _Lines, doc: FiscalDocument, fields: _Fields, ctx: _Con
     _fiscal_block(out, doc, fields, ctx, qr=True)
 
 
+def _vat_sums(out: _Lines, fields: _Fields, ctx: _Context) -> None:
+    """1102–1107, then one «СУММА НДС <rate>» line per 1119 of 1115 (the 2025 VAT sums by rate). The 1104 = 0
+    that stands beside 1115 is not printed (it is electronic-only, табл. 11.2 as one source quotes it)."""
+    container = fields.take_all(1115)
+    zero_beside = [field for field in fields.fields if field.tag == 1104 and field.value == 0]
+    if container and zero_beside and not any(f.tag in (1102, 1103, 1105, 1106, 1107) for f in fields.fields):
+        fields.take(1104)
+    _take_many(out, fields, _VAT_SUMS, ctx)
+    for field in container:
+        entries = field.value if isinstance(field.value, tuple) else ()
+        for entry in entries:
+            rate, total = entry.get(1199), entry.get(1120)
+            if entry.tag == 1119 and isinstance(rate, int) and isinstance(total, int):
+                out.pair(f"СУММА {ctx.vat(rate)}", _value_text(_money_field(total), ctx))
+            else:
+                _generic(out, entry, ctx, 1)
+        if not isinstance(field.value, tuple):
+            _generic(out, field, ctx)
+
+
+def _money_field(kopecks: int) -> Field:
+    return Field(info_for(1120), kopecks)
+
+
 def _rest_before_fiscal(out: _Lines, fields: _Fields, ctx: _Context) -> None:
     fiscal = {1038, 1042, 1012, 1037, 1013, 1041, 1040, 1077, 1196}
     for index, field in enumerate(fields.fields):
@@ -694,6 +723,10 @@ def _rest_before_fiscal(out: _Lines, fields: _Fields, ctx: _Context) -> None:
 
 
 def _render_report_document(out: _Lines, doc: FiscalDocument, fields: _Fields, ctx: _Context) -> None:
+    if doc.get(1097) == 0:  # nothing waits for the OFD: the 1116 = 0 / 1098 = 0 placeholders are not printed
+        for tag, empty in ((1116, 0), (1098, datetime(1970, 1, 1))):
+            if doc.get(tag) == empty:
+                fields.take(tag)
     out.separator()
     _take_many(out, fields, _REPORT_BODY.get(doc.document_type, ()), ctx)
     _rest_before_fiscal(out, fields, ctx)

@@ -8,7 +8,10 @@ Layers, each in its own module:
 * :mod:`~kkt_drivers.ffd.tlv` — TLV/STLV framing (:func:`encode_tlv`, :func:`decode_tlv`);
 * :mod:`~kkt_drivers.ffd.documents` — typed documents (:func:`decode_document`), the FNS JSON view
   (:func:`to_fns_json`) and the mandatory-requisite check (:func:`missing_mandatory`);
-* :mod:`~kkt_drivers.ffd.qr` — the receipt QR string.
+* :mod:`~kkt_drivers.ffd.qr` — the receipt QR string;
+* :mod:`~kkt_drivers.ffd.vat` — VAT in a sum and the receipt-level VAT requisites by FFD version and
+  document date (22 % from 2026, 1115/1119/1120);
+* :mod:`~kkt_drivers.ffd.marking` — reading a scanned marking code (2100 type, GS1 91/92 offsets, 1163).
 
 Errors derive from :class:`FfdError` (itself a :class:`kkt_drivers.errors.KktError`).
 """

@@ -35,11 +35,14 @@ class TaxationSystem(enum.IntFlag):
 
 
 class VatRate(enum.IntEnum):
-    """1199 «ставка НДС». (M)
+    """1199 «ставка НДС». (M; 11/12 H — see protocol-notes/ffd/vat-2026.md)
 
     Codes 1–6 exist in FFD 1.05 and 1.2 alike; codes 1 and 3 meant 18 % and 18/118 before
-    2019-01-01 and 20 % / 20/120 since. Codes 7–10 were added in 2025 for УСН payers with VAT and
-    are used by both FFD versions. How the 22 % rate of 2026 is coded was not found (open question).
+    2019-01-01 and 20 % / 20/120 since — and they keep that meaning in 2026 (Письмо ФНС
+    АБ-4-20/11248@: returns, corrections, advances and credits of settlements made before 2026 are
+    still shown at 20 %). Codes 7–10 were added in 2025 for УСН payers with VAT; codes 11 and 12
+    (22 %, 22/122) by Приказ ФНС ЕД-7-20/1050@ (applied from 2026-01-05) when the general rate
+    became 22 % (425-ФЗ, from 2026-01-01). All are used by both FFD versions.
     """
 
     VAT_20 = 1  #: 20 % (18 % before 2019)
@@ -52,9 +55,31 @@ class VatRate(enum.IntEnum):
     VAT_7 = 8  #: 7 %
     VAT_5_105 = 9  #: расчётная 5/105
     VAT_7_107 = 10  #: расчётная 7/107
+    VAT_22 = 11  #: 22 % (from 2026)
+    VAT_22_122 = 12  #: расчётная 22/122 (from 2026)
+
+    @property
+    def share(self) -> tuple[int, int] | None:
+        """The VAT contained in a sum that includes it, as ``(numerator, denominator)``; ``None`` for 0 % and
+        «без НДС». A rate of N % and its «расчётная» N/(100+N) both take N/(100+N) of the amount."""
+        return _VAT_SHARE.get(self.value)
+
+    @property
+    def label(self) -> str:
+        """How a receipt prints the rate: ``"22%"``, ``"22/122"``, ``"0%"``, ``"без НДС"``."""
+        return _VAT_LABEL[self.value]
 
 
-#: VAT codes defined when FFD 1.05 was published; 7–10 came later for every FFD version.
+_VAT_SHARE: dict[int, tuple[int, int]] = {
+    1: (20, 120), 2: (10, 110), 3: (20, 120), 4: (10, 110), 7: (5, 105), 8: (7, 107), 9: (5, 105),
+    10: (7, 107), 11: (22, 122), 12: (22, 122),
+}
+_VAT_LABEL: dict[int, str] = {
+    1: "20%", 2: "10%", 3: "20/120", 4: "10/110", 5: "0%", 6: "без НДС", 7: "5%", 8: "7%", 9: "5/105",
+    10: "7/107", 11: "22%", 12: "22/122",
+}
+
+#: VAT codes defined when FFD 1.05 was published; 7–12 came later for every FFD version.
 VAT_RATES_ORIGINAL = frozenset(VatRate(code) for code in range(1, 7))
 
 

@@ -3,8 +3,9 @@
 Mapping policy (also in protocol-notes/ffd/README.md):
 
 * the result is ``{<document JSON name>: {...}}``, e.g. ``{"receipt": {...}}``;
-* keys are the tag table's ``json_name`` (some of them inferred — see ``TagInfo.json_name_inferred``);
-  a tag outside the table appears under its number as a string;
+* keys are the tag table's ``json_name`` (some of them inferred — see ``TagInfo.json_name_inferred``),
+  in the document's own FFD version where the FNS names differ by version (1106/1107/1134/1135, see
+  ``TagInfo.json_name_in``); a tag outside the table appears under its number as a string;
 * STLV → nested object; repeatable requisites (``TagInfo.multi``: 1059 items, 1101, phones, …) are
   always lists, and any other tag met more than once also becomes a list;
 * VLN, UINT and BYTE → integers (sums stay in kopecks); FVLN → float; UNIXTIME → integer seconds
@@ -31,18 +32,21 @@ INN_TAGS = frozenset({1016, 1017, 1018, 1203, 1226, 1228})
 
 def to_fns_json(doc: FiscalDocument) -> dict[str, Any]:
     """The document as FNS JSON: ``{doc.document_type.json_name: {field: value, ...}}``."""
-    return {doc.document_type.json_name: fields_to_json(doc.fields)}
+    version = doc.ffd_version
+    return {doc.document_type.json_name: fields_to_json(doc.fields, version.label if version else None)}
 
 
-def fields_to_json(fields: tuple[Field, ...]) -> dict[str, Any]:
-    """A list of fields as one JSON object (see the module docstring for the rules)."""
+def fields_to_json(fields: tuple[Field, ...], ffd: str | None = None) -> dict[str, Any]:
+    """A list of fields as one JSON object (see the module docstring for the rules); ``ffd`` picks the
+    version-dependent names (``None``: the default names)."""
     counts: dict[str, int] = {}
     for field in fields:
-        counts[field.info.json_name] = counts.get(field.info.json_name, 0) + 1
+        name = field.info.json_name_in(ffd)
+        counts[name] = counts.get(name, 0) + 1
     out: dict[str, Any] = {}
     for field in fields:
-        key = field.info.json_name
-        value = _value_to_json(field)
+        key = field.info.json_name_in(ffd)
+        value = _value_to_json(field, ffd)
         if field.info.multi or counts[key] > 1:
             out.setdefault(key, []).append(value)
         else:
@@ -50,10 +54,10 @@ def fields_to_json(fields: tuple[Field, ...]) -> dict[str, Any]:
     return out
 
 
-def _value_to_json(field: Field) -> Any:
+def _value_to_json(field: Field, ffd: str | None) -> Any:
     info, value = field.info, field.value
     if isinstance(value, tuple):
-        return fields_to_json(value)
+        return fields_to_json(value, ffd)
     if isinstance(value, bytes):
         if info.tag == 1077 and len(value) == 6:
             return fiscal_sign_number(value)

@@ -10,8 +10,11 @@ BYTE        one unsigned byte; flags (признаки) are 0/1, some tags are b
 UINT16      2 bytes
 UINT32      4 bytes
 VLN         unsigned integer of variable length, as few bytes as possible (0 → ``00``); sums are
-            in kopecks. Decoding accepts any length from 1 to 8 bytes, so values padded by other
-            encoders (YOFD pads to the tag maximum) read back correctly — but re-encode minimally.
+            in kopecks. Decoding accepts any length from 0 to 8 bytes: values padded by other
+            encoders (YOFD pads to the tag maximum) and the zero-length 0 some KKTs write (a real
+            FN-signed FFD 1.05 receipt has 1081/1215–1217 of length 0) read back correctly. Such a
+            value decodes to :class:`WrittenVln`, an ``int`` that remembers its width, and
+            re-encodes in that width, so a document round-trips byte for byte.
 FVLN        byte 0 = number of digits after the decimal point (0..8), then the value × 10^n as a
             VLN; quantities (1023). Python side is :class:`decimal.Decimal`, whose exponent keeps
             the scale: ``Decimal("1.000")`` ↔ ``03 E8 03``, ``Decimal(1)`` ↔ ``00 01``.
@@ -64,6 +67,24 @@ class ValueType(enum.Enum):
 
 #: Python values of the scalar FFD types (STLV values are handled by the TLV layer).
 Scalar = int | Decimal | datetime | str | bytes
+
+
+class WrittenVln(int):
+    """A VLN read from a non-minimal form (zero-padded, or the zero-length 0): an ``int`` that keeps the
+    width it was written in, so that re-encoding gives the same bytes. Arithmetic gives plain ints."""
+
+    width: int
+
+    def __new__(cls, value: int, width: int) -> WrittenVln:
+        number = super().__new__(cls, value)
+        number.width = width
+        return number
+
+    def __getnewargs__(self) -> tuple[int, int]:  # type: ignore[override]  # copy and pickle keep the width
+        return int(self), self.width
+
+    def __repr__(self) -> str:
+        return f"WrittenVln({int(self)}, width={self.width})"
 
 #: Widest VLN any tag uses (counters 1136–1143 etc. allow 8 bytes).
 VLN_MAX_BYTES: Final = 8
@@ -147,21 +168,30 @@ def decode_uint32(data: bytes) -> int:
 
 
 def encode_vln(value: int, max_len: int = VLN_MAX_BYTES) -> bytes:
-    """VLN: unsigned little-endian integer in the fewest bytes (at least one), at most ``max_len``."""
+    """VLN: unsigned little-endian integer in the fewest bytes (at least one), at most ``max_len``.
+
+    A :class:`WrittenVln` is written in its own width when the number fits in it.
+    """
     number = _require_int(value, "VLN")
     if number < 0:
         raise ValueRangeError(f"VLN cannot be negative: {number}")
     size = max(1, (number.bit_length() + 7) // 8)
+    if isinstance(value, WrittenVln) and (number.bit_length() + 7) // 8 <= value.width <= max_len:
+        size = value.width
     if size > max_len:
         raise ValueRangeError(f"VLN {number} needs {size} bytes, the limit is {max_len}")
     return number.to_bytes(size, "little")
 
 
 def decode_vln(data: bytes, max_len: int = VLN_MAX_BYTES) -> int:
-    """VLN: accepts 1..``max_len`` bytes (non-minimal, zero-padded forms included)."""
-    if not 1 <= len(data) <= max_len:
-        raise MalformedValueError(f"VLN must be 1..{max_len} bytes, got {len(data)}")
-    return int.from_bytes(data, "little")
+    """VLN: accepts 0..``max_len`` bytes; a non-minimal form (zero-padded, or empty = 0) gives a
+    :class:`WrittenVln` that re-encodes to the same bytes."""
+    if len(data) > max_len:
+        raise MalformedValueError(f"VLN must be 0..{max_len} bytes, got {len(data)}")
+    number = int.from_bytes(data, "little")
+    if len(data) != max(1, (number.bit_length() + 7) // 8):
+        return WrittenVln(number, len(data))
+    return number
 
 
 def encode_fvln(value: Decimal | int, max_len: int = FVLN_MAX_BYTES) -> bytes:

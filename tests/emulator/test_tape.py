@@ -288,6 +288,23 @@ def test_vat_rates_before_2019_were_18_percent() -> None:
     assert "НДС 20%" not in lines_of(text)
 
 
+def test_2026_rates_and_the_vat_container_print_as_sums() -> None:
+    fields = [
+        *header(), Tlv(1054, 1), Tlv(1055, 1),
+        item("Кофе", 26910, Decimal("3"), 80730, vat=11), item("Чай", 12200, Decimal("1"), 12200, vat=12),
+        Tlv(1020, 92930), Tlv(1031, 92930), Tlv(1104, 0),
+        Tlv(1115, (Tlv(1119, (Tlv(1199, 11), Tlv(1120, 14558))), Tlv(1119, (Tlv(1199, 12), Tlv(1120, 2200))))),
+        Tlv(1209, 4), *fn_formed(),
+    ]
+    fields = [Tlv(1012, datetime(2026, 12, 2, 10, 0)) if f.tag == 1012 else f for f in fields]
+    text = render_document(encode_doc(DocumentType.RECEIPT, fields, "1.2"), 48)
+    assert "НДС 22%" in lines_of(text) and "НДС 22/122" in lines_of(text)  # the item lines
+    assert squash(value_after(text, "СУММА НДС 22%")) == "=145.58"
+    assert squash(value_after(text, "СУММА НДС 22/122")) == "=22.00"
+    assert not any(line.startswith("СУММА С НДС 0%") for line in lines_of(text))  # 1104 = 0 beside 1115
+    assert "СУММЫ НДС ЧЕКА" not in text  # no raw STLV dump
+
+
 def test_stored_qr_requisite_is_printed_as_is() -> None:
     stored = "t=20240201T123456&s=399.91&fn=9999078900005488&i=12&fp=2853205313&n=1"
     text = render_document(receipt(extra=[Tlv(1196, stored)]), 32)
@@ -443,6 +460,16 @@ def test_current_state_report(width: int) -> None:
     for expected in ("ОТЧЕТОТЕКУЩЕМСОСТОЯНИИРАСЧЕТОВ", "НЕПЕРЕДАННЫХФД5", "ПЕРВЫЙНЕПЕРЕДАННЫЙФД8",
                      "ФДНЕПЕРЕДАНЫС31.01.2423:59", "АВТОНОМНЫЙРЕЖИМНЕТ", "СМЕНА4", "ФД21"):
         assert expected in printed, expected
+
+
+def test_current_state_report_with_nothing_unsent_prints_no_placeholders() -> None:
+    data = encode_doc(DocumentType.CURRENT_STATE, [
+        *header(), Tlv(1002, 0), Tlv(1097, 0), Tlv(1116, 0), Tlv(1098, datetime(1970, 1, 1)),
+        Tlv(1209, 2), *fn_formed(fd=21, shift=4),
+    ])
+    printed = flat(render_document(data, 48))
+    assert "НЕПЕРЕДАННЫХФД0" in printed
+    assert "ПЕРВЫЙНЕПЕРЕДАННЫЙФД" not in printed and "01.01.70" not in printed
 
 
 @pytest.mark.parametrize("width", WIDTHS)

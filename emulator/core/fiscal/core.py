@@ -22,8 +22,17 @@ confirmed everything (an autonomous drive goes from 3 straight to 15).
    phase 3. The old drive's documents move to the ``retired_documents`` table of the same archive
    file and stay readable with :meth:`FiscalCore.retired_document`.
 
-Time comes from the injected clock (``now()`` → naive local datetime; microseconds are dropped as
-FFD time has whole seconds). See :mod:`.rules` for the time rules and the 5-minute-rule model.
+Time comes from the injected clock (``now()`` → naive local datetime). A document's 1012 is that time to
+the minute: the ФН takes it from the DATE_TIME parameter of the KKT's command (v1.2.06 Table 190: YY MM DD
+hh mm), so a document's 1012 and the date-time the archive (40h) answers for it agree. The OFD queue keeps
+the exact time for its own timers. See :mod:`.rules` for the time rules and the 5-minute-rule model.
+
+Marked goods (FFD 1.2, v1.2.06 §4.10): :meth:`FiscalCore.check_marking_code` (B1h),
+:meth:`~FiscalCore.marking_request` (B5h), :meth:`~FiscalCore.marking_response` (B6h),
+:meth:`~FiscalCore.save_marking_result` (B2h), :meth:`~FiscalCore.clear_marking_results` (B3h),
+:meth:`~FiscalCore.marking_status` (B0h); a position with ``ItemData.marking_code`` is refused (3Eh)
+unless that code was kept with B2h since the last receipt. How a personality uses them:
+``protocol-notes/fn/marking.md``.
 """
 
 from __future__ import annotations
@@ -39,19 +48,39 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from kkt_drivers.ffd import DocumentType, Tlv
-from kkt_drivers.protocols.fn.enums import CurrentDocument, LifePhase, WarningFlags
+from kkt_drivers.ffd.marking import MAX_CODE_BYTES, MarkingCodeError, parse_marking_code
+from kkt_drivers.ffd.vat import rate_in_force
+from kkt_drivers.protocols.fn.datatypes import iter_tlv
+from kkt_drivers.protocols.fn.enums import CurrentDocument, LifePhase, MarkingCheckState, MarkingCommands, WarningFlags
 
 from . import rules
 from .archive import Archive, DocumentRow, Synchronous
-from .documents import Body, as_datetime, assemble, counters_stlv, encode_item, receipt_vat_totals, vat_totals_of
+from .documents import (
+    VAT_SUM_TAGS,
+    VAT_TOTAL_FIELDS,
+    Body,
+    as_datetime,
+    assemble,
+    counters_stlv,
+    encode_item,
+    receipt_vat_tlvs,
+    vat_by_rate,
+    vat_totals_of,
+)
 from .errors import ArchiveError, Code, FnError
+from .marking import MAX_KEPT, MarkingTable, Pending, oism_answer, product_check, read_block, write_block
 from .model import (
     CorrectionData,
     DocumentResult,
     FnConfig,
     FnStatus,
+    ItemData,
+    MarkingAnswer,
+    MarkingCheck,
+    MarkingStatus,
     OfdInfo,
     OperationTotals,
+    RawTlvs,
     ReceiptData,
     Registration,
     ShiftInfo,
@@ -75,6 +104,17 @@ __all__ = ["Clock", "FiscalCore"]
 #: Requisites the drive forms in every document; a caller's extra TLV must not carry them.
 _DRIVE_TAGS = frozenset({1209, 1040, 1041, 1012, 1077})
 _SALE_TAGS = _DRIVE_TAGS | {1018, 1037, 1038, 1042, 1054, 1020}
+#: 1098 when no document is waiting for the OFD: zero seconds, as the ФН's all-zero DATE_TIME [inferred]
+_NO_DATE = datetime(1970, 1, 1)
+#: B5h: the requisites the KKT may send for the marking request (v1.2.06 §4.10.5) …
+_REQUEST_TAGS = frozenset({2003, 2102, 1023, 2108, 1291})
+#: … and those the drive forms itself in it (§5.4): 0Bh when the KKT sends one
+_REQUEST_DRIVE_TAGS = frozenset({2001, 1018, 2114, 1041, 2004, 2100, 2000})
+
+
+def document_time(now: datetime) -> datetime:
+    """A document's 1012: the clock to the minute (DATE_TIME of the ФН protocol has no seconds)."""
+    return now.replace(second=0, microsecond=0)
 
 
 class Clock(Protocol):
@@ -136,6 +176,9 @@ class FiscalCore:
     ) -> None:
         self._clock = clock
         self._lock = threading.RLock()
+        self._marking = MarkingTable()
+        #: marking codes the emulated drive and marking system judge negative (tests / control API)
+        self.marking_rejects: set[str] = set()
         self._archive = Archive(archive_path, synchronous=synchronous)
         try:
             text = self._archive.load_state()
@@ -235,20 +278,21 @@ class FiscalCore:
                 *, receipt_number: int = 0) -> DocumentRow:
         """Add the drive-formed requisites, sign, and account for the new document."""
         number = st.last_fd + 1
+        when = document_time(now)
         body.add(1209, FFD_CODES[st.ffd])
         body.add(1040, number)
         body.add(1041, st.fn_number)
-        body.add(1012, now)
-        tlv, sign = assemble(doc_type, body, key=st.sign_key, fn_number=st.fn_number, number=number, when=now)
+        body.add(1012, when)
+        tlv, sign = assemble(doc_type, body, key=st.sign_key, fn_number=st.fn_number, number=number, when=when)
         st.last_fd = number
-        st.last_doc_time = now
+        st.last_doc_time = when
         st.clock_skew = 0.0
         if st.shift_open:
             st.shift_fd_count += 1
         queued = not (st.registration is not None and st.registration.autonomous)
         if queued:
-            q.push(number, now)
-        return DocumentRow(number, int(doc_type), now, st.shift_number, receipt_number, sign, tlv, queued, None)
+            q.push(number, now)  # the simulated OFD's timer runs on the exact time
+        return DocumentRow(number, int(doc_type), when, st.shift_number, receipt_number, sign, tlv, queued, None)
 
     @staticmethod
     def _flags(body: Body, warnings: WarningFlags) -> None:
@@ -304,7 +348,7 @@ class FiscalCore:
             return OfdInfo(
                 unsent_count=len(self._queue),
                 first_unsent_number=first.number if first else 0,
-                first_unsent_datetime=first.when if first else None,
+                first_unsent_datetime=document_time(first.when) if first else None,
             )
 
     def validity(self) -> Validity:
@@ -464,6 +508,7 @@ class FiscalCore:
             queue = OfdQueue()
             row = self._finish(st, queue, now, DocumentType.REREGISTRATION, body)
             done = self._commit(st, queue, now, [row], retire=old.fn_number)
+            self._marking = MarkingTable()
             return _result(row, confirmed=row.number in done)
 
     # --- shifts ------------------------------------------------------------------------------------
@@ -510,8 +555,7 @@ class FiscalCore:
             body.add(1118, st.receipt_number)
             body.add(1111, st.shift_fd_count + 1)  # this report included [inferred]
             body.add(1097, len(q))
-            if q.first is not None:
-                body.add(1098, q.first.when)
+            body.add(1098, document_time(q.first.when) if q.first is not None else _NO_DATE)
             self._flags(body, rules.warnings(st, q, now))
             body.add_if(1021, cashier)
             if st.ffd == "1.2":
@@ -523,8 +567,13 @@ class FiscalCore:
             return row
         return self._run(action)
 
-    def state_report(self, cashier: str) -> DocumentResult:
-        """Отчёт о текущем состоянии расчётов (document 21); shift open or closed."""
+    def state_report(self, cashier: str = "") -> DocumentResult:
+        """Отчёт о текущем состоянии расчётов (document 21); shift open or closed.
+
+        Requisites as a ФН writes them (1.05 Табл.19, 1.2 Табл.95): 1002, 1097, 1116 and 1098 always — 1116
+        = 0 and 1098 = zero seconds when nothing waits for the OFD [inferred values] — and no 1021: the
+        cashier is in neither table (``cashier`` is accepted for the printed form and not written).
+        """
         def action(st: FnState, q: OfdQueue, now: datetime) -> DocumentRow:
             rules.check_phase(st, "state_report", LifePhase.FISCAL_MODE)
             rules.check_validity(st, now, "state_report")
@@ -537,11 +586,10 @@ class FiscalCore:
             body.add(1037, reg.rnm.strip())
             if st.shift_number:
                 body.add(1038, st.shift_number)
+            body.add(1002, int(reg.autonomous))
             body.add(1097, len(q))
-            if q.first is not None:
-                body.add(1116, q.first.number)
-                body.add(1098, q.first.when)
-            body.add_if(1021, cashier)
+            body.add(1116, q.first.number if q.first is not None else 0)
+            body.add(1098, document_time(q.first.when) if q.first is not None else _NO_DATE)
             if st.ffd == "1.2":
                 body.add(1213, max(0, rules.days_left(st, now)))
                 body.add(1157, counters_stlv(1157, st.fn_totals, st.ffd).value)
@@ -583,10 +631,31 @@ class FiscalCore:
         for tag, value in zip((1031, 1081, 1215, 1216, 1217), payments, strict=True):
             body.add(tag, value)
 
+    def _items(self, st: FnState, reg: Registration, items: tuple[ItemData, ...], command: str, when: datetime,
+               kept: list[tuple[str, int]]) -> list[bytes]:
+        """Encode the positions; a marked one takes its kept check result out of ``kept`` (3Eh if absent)."""
+        out = []
+        for item in items:
+            check: int | None = None
+            if item.marking_code is not None:
+                self._marking_allowed(st, reg, command)
+                for index, (code, result) in enumerate(kept):
+                    if code == item.marking_code:
+                        check = result
+                        del kept[index]
+                        break
+                else:
+                    raise FnError(Code.MARKING_NOT_CHECKED, f"marking code {item.marking_code!r} was not checked and "
+                                  "kept (B1h/B2h) since the last receipt", tag=2000, command=command)
+            out.append(encode_item(item, st.ffd, command, excise_registered=reg.excise, when=when,
+                                   product_check=check))
+        return out
+
     def receipt(self, data: ReceiptData, device: Mapping[str, Any] | None = None) -> DocumentResult:
         """Кассовый чек (document 3), numbered in the shift (1042 shared with corrections)."""
         def action(st: FnState, q: OfdQueue, now: datetime) -> DocumentRow:
             reg = self._check_sale(st, q, now, "receipt")
+            when = document_time(now)
             body = Body(st.ffd, "receipt")
             payments = (data.cash, data.electronic, data.prepaid, data.credit, data.other)
             self._check_payment(body, reg, data.operation, data.taxation, data.total, payments)
@@ -594,6 +663,7 @@ class FiscalCore:
                 raise body.error(Code.MISSING_REQUISITES, "a receipt needs at least one item", 1059)
             if sum(item.amount for item in data.items) != data.total:
                 raise body.error(Code.BAD_PARAMETER, "item amounts do not add up to the total [inferred code]", 1020)
+            encoded = self._items(st, reg, data.items, "receipt", when, list(self._marking.kept))
             number = self._sale_head(body, reg, st, data.operation, data.taxation)
             body.add(1048, reg.user_name)
             body.add(1009, reg.address)
@@ -605,33 +675,41 @@ class FiscalCore:
             body.add_if(1036, reg.machine_number)
             if st.ffd == "1.2" and reg.internet:
                 body.add(1108, 1)
-            for item in data.items:
-                body.add_encoded(1059, encode_item(item, st.ffd, "receipt", excise_registered=reg.excise))
+            for item_tlv in encoded:
+                body.add_encoded(1059, item_tlv)
             body.add(1020, data.total)
             self._payments(body, payments)
-            vat = receipt_vat_totals(data.items)
-            given = {tag for tag, _ in data.extra}
-            for tag, value in vat.items():
-                if tag not in given:
-                    body.add(tag, value)
+            by_rate = vat_by_rate(data.items)
+            self._add_vat(body, by_rate, data.extra, when)
             body.add_extra(data.extra, reserved=_SALE_TAGS)
             return self._sale_tail(st, q, now, DocumentType.RECEIPT, body, number, data.operation, data.total,
-                                   payments, vat)
-        return self._run(action, device)
+                                   payments, by_rate)
+        return self._sale(action, device)
 
     def correction(self, data: CorrectionData, device: Mapping[str, Any] | None = None) -> DocumentResult:
-        """Кассовый чек коррекции (document 31); shares the shift's receipt numbering."""
+        """Кассовый чек коррекции (document 31); shares the shift's receipt numbering.
+
+        FFD 1.05: «приход» or «расход» only (Письмо ФНС АБ-4-20/10421@; 09h otherwise [inferred code]), the
+        VAT sums as given. FFD 1.2: the positions are mandatory and the receipt-level VAT sums are computed
+        from them like a receipt's, unless the caller gives them (non-zero ``vat_*`` / ``sum_*`` fields, or VAT
+        requisites in ``extra``).
+        """
         def action(st: FnState, q: OfdQueue, now: datetime) -> DocumentRow:
             reg = self._check_sale(st, q, now, "correction")
+            when = document_time(now)
             body = Body(st.ffd, "correction")
             payments = (data.cash, data.electronic, data.prepaid, data.credit, data.other)
             self._check_payment(body, reg, data.operation, data.taxation, data.total, payments)
+            if st.ffd == "1.05" and data.operation not in (1, 3):
+                raise body.error(Code.BAD_PARAMETER, "an FFD 1.05 correction is «приход» or «расход» only "
+                                 "(Письмо ФНС АБ-4-20/10421@)", 1054)
             if data.correction_type not in (0, 1):
                 raise body.error(Code.BAD_REQUISITE, f"1173 must be 0 or 1, got {data.correction_type}", 1173)
             if st.ffd == "1.2" and not data.items:  # Табл.120 makes 1059 mandatory in a 1.2 correction
                 raise body.error(Code.MISSING_REQUISITES, "an FFD 1.2 correction needs at least one item", 1059)
             if data.items and sum(item.amount for item in data.items) != data.total:
                 raise body.error(Code.BAD_PARAMETER, "item amounts do not add up to the total [inferred code]", 1020)
+            encoded = self._items(st, reg, data.items, "correction", when, list(self._marking.kept))
             number = self._sale_head(body, reg, st, data.operation, data.taxation)
             body.add(1173, data.correction_type)
             basis = [Tlv(1178, as_datetime(data.basis_date)), Tlv(1179, data.basis_number)]
@@ -642,19 +720,42 @@ class FiscalCore:
             body.add(1009, reg.address)
             body.add(1187, reg.place)
             body.add_if(1021, data.cashier)
-            for item in data.items:
-                body.add_encoded(1059, encode_item(item, st.ffd, "correction", excise_registered=reg.excise))
+            for item_tlv in encoded:
+                body.add_encoded(1059, item_tlv)
             body.add(1020, data.total)
             self._payments(body, payments)
-            vat = {1102: data.vat_20, 1103: data.vat_10, 1104: data.sum_vat_0, 1105: data.sum_no_vat,
-                   1106: data.vat_20_120, 1107: data.vat_10_110}
-            vat = {tag: value for tag, value in vat.items() if value}
-            for tag, value in vat.items():
-                body.add(tag, value)
+            given = {rate: getattr(data, name) for rate, name in VAT_TOTAL_FIELDS.items()}
+            by_rate = {rate: value for rate, value in given.items() if value}
+            if data.items and not by_rate:
+                by_rate = vat_by_rate(data.items)
+            for rate in by_rate:
+                if not rate_in_force(rate, when):
+                    raise body.error(Code.BAD_REQUISITE, f"VAT code {rate} does not exist on {when.date()} "
+                                     "[inferred code]", 1199)
+            self._add_vat(body, by_rate, data.extra, when)
             body.add_extra(data.extra, reserved=_SALE_TAGS)
             return self._sale_tail(st, q, now, DocumentType.CORRECTION_RECEIPT, body, number, data.operation,
-                                   data.total, payments, vat)
-        return self._run(action, device)
+                                   data.total, payments, by_rate)
+        return self._sale(action, device)
+
+    def _sale(self, action: _Action, device: Mapping[str, Any] | None) -> DocumentResult:
+        """Run a receipt or correction; a formed one empties the marking check table (v1.2.06 §4.10.7.2)."""
+        with self._lock:
+            result = self._run(action, device)
+            self._marking.clear()
+            return result
+
+    @staticmethod
+    def _add_vat(body: Body, by_rate: dict[int, int], extra: RawTlvs, when: datetime) -> None:
+        """Receipt-level VAT requisites for the document date, unless the caller gave its own."""
+        if any(tag in VAT_SUM_TAGS for tag, _ in extra):
+            return
+        try:
+            tlvs = receipt_vat_tlvs(by_rate, body.ffd, when)
+        except ValueError as exc:
+            raise body.error(Code.BAD_REQUISITE, str(exc), 1199) from exc
+        for tlv in tlvs:
+            body.add(tlv.tag, tlv.value)
 
     @staticmethod
     def _sale_head(body: Body, reg: Registration, st: FnState, operation: int, taxation: int) -> int:
@@ -670,15 +771,236 @@ class FiscalCore:
 
     def _sale_tail(self, st: FnState, q: OfdQueue, now: datetime, doc_type: DocumentType, body: Body, number: int,
                    operation: int, total: int, payments: tuple[int, int, int, int, int],
-                   vat: dict[int, int]) -> DocumentRow:
+                   by_rate: dict[int, int]) -> DocumentRow:
         """Seal a receipt or correction and add it to the shift and ФН totals."""
         row = self._finish(st, q, now, doc_type, body, receipt_number=number)
         st.receipt_number = number
-        delta = OperationTotals(1, total, *payments, **vat_totals_of(vat))
+        delta = OperationTotals(1, total, *payments, **vat_totals_of(by_rate))
         correction = doc_type is DocumentType.CORRECTION_RECEIPT
         st.shift_totals.add(operation, delta, correction=correction)
         st.fn_totals.add(operation, delta, correction=correction)
         return row
+
+    # --- marked goods (v1.2.06 §4.10) ---------------------------------------------------------------
+
+    def _marking_allowed(self, st: FnState, reg: Registration | None, command: str) -> None:
+        """0Ah in FFD 1.05 mode, 32h when the registration has no «маркированные товары» flag."""
+        if st.ffd != "1.2":
+            raise FnError(Code.BAD_COMMAND, "marked goods need FFD 1.2", command=command)
+        if reg is None or not reg.marking:
+            raise FnError(Code.MARKING_FORBIDDEN, "the registration has no marked-goods flag (1290 bit 8)",
+                          command=command)
+
+    def _marking_preconditions(self, command: str, *, shift: bool = True) -> tuple[FnState, Registration]:
+        st = self._state
+        rules.check_phase(st, command, LifePhase.FISCAL_MODE)
+        reg = self._reg(st)
+        self._marking_allowed(st, reg, command)
+        if shift and not st.shift_open:
+            raise FnError(Code.STATE, "the shift is not open", command=command)
+        return st, reg
+
+    def marking_status(self) -> MarkingStatus:
+        """B0h: where the check of marking codes stands (Tables 123–124)."""
+        with self._lock:
+            st, table = self._state, self._marking
+            reg = st.registration
+            usable = (st.ffd == "1.2" and reg is not None and reg.marking and st.phase == LifePhase.FISCAL_MODE
+                      and st.shift_open)
+            autonomous = reg is not None and reg.autonomous
+            pending = table.pending
+            if len(table.kept) >= MAX_KEPT:
+                state = MarkingCheckState.TABLE_FULL
+            elif pending is None:
+                state = MarkingCheckState.IDLE
+            elif pending.oism_status is not None:
+                state = MarkingCheckState.RESPONSE_PASSED
+            elif pending.request is not None:
+                state = MarkingCheckState.REQUEST_FORMED
+            else:
+                state = MarkingCheckState.CODE_SENT
+            allowed = MarkingCommands.NONE
+            if usable:
+                allowed |= MarkingCommands.B3
+                if len(table.kept) < MAX_KEPT:
+                    allowed |= MarkingCommands.B1
+                if pending is not None:
+                    if autonomous or pending.request is not None:
+                        allowed |= MarkingCommands.B2
+                    if not autonomous:
+                        allowed |= MarkingCommands.B5
+                    if pending.request is not None:
+                        allowed |= MarkingCommands.B6
+                if table.kept:
+                    allowed |= MarkingCommands.B7_ITEM_DATA
+            return MarkingStatus(check_state=int(state), allowed_commands=int(allowed), saved_results=len(table.kept),
+                                 no_request_allowed=False)
+
+    def check_marking_code(self, code: str, code_type: int | None = None, *, offset_91: int | None = None,
+                           offset_92: int | None = None) -> MarkingCheck:
+        """B1h: the drive checks a marking code itself and holds it as the code under check.
+
+        ``code_type`` (2100) and the GS1 91/92 offsets default to what :func:`kkt_drivers.ffd.marking.
+        parse_marking_code` reads from the code. Types 2 and 4 are checked: positive unless the code is in
+        :attr:`marking_rejects` (the emulator holds the key of every code [inferred]); other types are not
+        checked (reason 1). A new B1h replaces a code still under check (§4.10.3). Refusals: 02h (shift
+        closed), 0Ah (FFD 1.05), 32h (not registered for marked goods), 35h (128 codes kept), 09h (length or
+        offsets beyond the code).
+        """
+        with self._lock:
+            self._marking_preconditions("check_marking_code")
+            table = self._marking
+            if len(table.kept) >= MAX_KEPT:
+                raise FnError(Code.MARKING_TABLE_FULL, f"{MAX_KEPT} checked codes are kept already",
+                              command="check_marking_code")
+            raw = code.encode("cp866", "replace")
+            if not 0 < len(raw) <= MAX_CODE_BYTES:
+                raise FnError(Code.BAD_PARAMETER, f"a marking code has 1..{MAX_CODE_BYTES} bytes",
+                              command="check_marking_code")
+            try:
+                parsed = parse_marking_code(code)
+            except MarkingCodeError:
+                parsed = None
+            if code_type is None:
+                code_type = parsed.code_type if parsed is not None else 0
+                if parsed is not None and offset_91 is None and offset_92 is None:
+                    offset_91, offset_92 = parsed.offset_91, parsed.offset_92
+            if any(offset is not None and not 0 <= offset < len(raw) for offset in (offset_91, offset_92)):
+                raise FnError(Code.BAD_PARAMETER, "a GS1 91/92 offset lies beyond the code",
+                              command="check_marking_code")
+            if code_type in (2, 4):
+                if (offset_91 is None or offset_92 is None or raw[offset_91:offset_91 + 2] != b"91"
+                        or raw[offset_92:offset_92 + 2] != b"92"):
+                    result, reason = 0, 3
+                else:
+                    result, reason = (1 if code in self.marking_rejects else 3), 0
+            else:
+                result, reason = 0, 1
+            table.pending = Pending(code, code_type, result)
+            return MarkingCheck(check_result=result, reason=reason, code_type=code_type)
+
+    def marking_request(self, when: datetime | None = None, requisites: RawTlvs | bytes = ()) -> bytes:
+        """B5h: the «запрос о коде маркировки» for the code under check, as the block the KKT relays to the
+        marking system (layout: :mod:`.marking`). ``when=None`` reads the last request again (33h if none).
+
+        ``requisites``: 2003 (required, 3Ch), 2102, 1023, 2108, 1291 — raw ``((tag, value), …)`` or a TLV
+        list; the drive adds 2001, 1018, 2114, 1041, 2004, 2100, 2000 itself (0Bh if given). 02h in
+        autonomous mode, 33h without a code under check.
+        """
+        with self._lock:
+            st, reg = self._marking_preconditions("marking_request")
+            table = self._marking
+            if reg.autonomous:
+                raise FnError(Code.STATE, "no marking request in autonomous mode", command="marking_request")
+            if when is None:
+                if table.last_request is None:
+                    raise FnError(Code.MARKING_SEQUENCE, "no request was formed", command="marking_request")
+                return table.last_request
+            pending = table.pending
+            if pending is None:
+                raise FnError(Code.MARKING_SEQUENCE, "B5h needs a code passed with B1h", command="marking_request")
+            if isinstance(requisites, bytes | bytearray):
+                try:
+                    pairs = list(iter_tlv(bytes(requisites)))
+                except ValueError as exc:
+                    raise FnError(Code.BAD_PARAMETER, f"not a TLV list: {exc}", command="marking_request") from exc
+            else:
+                pairs = list(requisites)
+            body = Body(st.ffd, "marking_request")
+            for tag, _ in pairs:
+                if tag in _REQUEST_DRIVE_TAGS or tag not in _REQUEST_TAGS:
+                    raise FnError(Code.FORBIDDEN_TAG, f"requisite {tag} has no place in a marking request",
+                                  tag=tag, command="marking_request")
+            if 2003 not in {tag for tag, _ in pairs}:
+                raise FnError(Code.MISSING_REQUISITES, "the planned status 2003 is missing", tag=2003,
+                              command="marking_request")
+            number = table.requests_formed + 1
+            body.add(2001, number)
+            body.add(1018, reg.inn.strip())
+            body.add(2114, document_time(when))
+            body.add(1041, st.fn_number)
+            body.add(2004, pending.check_result)
+            body.add(2100, pending.code_type)
+            body.add(2000, pending.code)
+            body.add_extra(tuple(pairs))
+            block = write_block(body.value_bytes())
+            table.requests_formed = number
+            pending.request_number, pending.request, pending.oism_status = number, block, None
+            table.last_request = block
+            return block
+
+    def marking_response(self, response: bytes) -> MarkingAnswer:
+        """B6h: the marking system's answer to the last request. 20h with the Table 139 reason for a bad
+        answer (7 length, 5 CRC, 2 format, 3 request number, 4 drive number); 33h without a request."""
+        with self._lock:
+            st, reg = self._marking_preconditions("marking_response")
+            if reg.autonomous:
+                raise FnError(Code.STATE, "no marking answers in autonomous mode", command="marking_response")
+            pending = self._marking.pending
+            if pending is None or pending.request is None:
+                raise FnError(Code.MARKING_SEQUENCE, "B6h needs a request formed with B5h", command="marking_response")
+            tlvs, reason = read_block(bytes(response))
+            fields: dict[int, bytes] = dict(iter_tlv(tlvs)) if tlvs is not None else {}
+            if tlvs is not None:
+                if int.from_bytes(fields.get(2001, b""), "little") != pending.request_number:
+                    reason = 3
+                elif fields.get(1041, b"").decode("ascii", "replace").strip() != st.fn_number:
+                    reason = 4
+                elif len(fields.get(2109, b"")) != 1:
+                    reason = 2
+            if reason:
+                raise FnError(Code.MARKING_RESPONSE, f"the marking answer is refused (reason {reason})",
+                              detail=bytes((reason,)), command="marking_response")
+            assert tlvs is not None
+            pending.oism_status = fields[2109][0]
+            rest = b"".join(tag.to_bytes(2, "little") + len(v).to_bytes(2, "little") + v
+                            for tag, v in iter_tlv(tlvs) if tag != 2001)
+            return MarkingAnswer(product_check(pending.check_result, pending.oism_status), rest)
+
+    def simulated_marking_answer(self, request: bytes) -> bytes:
+        """What the simulated marking system (ОИСМ) answers to a B5h block: the planned status is accepted
+        unless the code is in :attr:`marking_rejects` (see :func:`.marking.oism_answer`)."""
+        with self._lock:
+            pending = self._marking.pending
+            rejected = pending is not None and pending.code in self.marking_rejects
+            return oism_answer(request, accepted=not rejected)
+
+    def save_marking_result(self, save: bool) -> int | None:
+        """B2h: keep (``True``) the code under check for the receipt — returns its 2106 — or drop it (``None``).
+
+        In data-transfer mode a request (B5h) must have been formed first (33h). 02h without a code under
+        check, 35h with 128 codes kept.
+        """
+        with self._lock:
+            _st, reg = self._marking_preconditions("save_marking_result")
+            table = self._marking
+            pending = table.pending
+            if pending is None:
+                raise FnError(Code.STATE, "no code was passed with B1h", command="save_marking_result")
+            if not save:
+                table.pending = None
+                return None
+            if not reg.autonomous and pending.request is None:
+                raise FnError(Code.MARKING_SEQUENCE, "form the marking request (B5h) before keeping the result",
+                              command="save_marking_result")
+            if len(table.kept) >= MAX_KEPT:
+                raise FnError(Code.MARKING_TABLE_FULL, f"{MAX_KEPT} checked codes are kept already",
+                              command="save_marking_result")
+            result = product_check(pending.check_result, pending.oism_status)
+            table.kept.append((pending.code, result))
+            table.pending = None
+            return result
+
+    def clear_marking_results(self) -> None:
+        """B3h: forget every kept result and the code under check (02h with the shift closed)."""
+        with self._lock:
+            self._marking_preconditions("clear_marking_results")
+            self._marking.clear()
+
+    def kept_marking_codes(self) -> tuple[str, ...]:
+        """The codes kept with B2h and not yet used in a receipt (for a personality's own checks)."""
+        with self._lock:
+            return tuple(code for code, _ in self._marking.kept)
 
     # --- clock -------------------------------------------------------------------------------------
 
@@ -736,3 +1058,4 @@ class FiscalCore:
                 raise ArchiveError(f"the fiscal archive could not be written: {exc}") from exc
             self._state, self._queue = st, OfdQueue()
             self._device = {}
+            self._marking = MarkingTable()

@@ -10,7 +10,15 @@ answer codes:
 * an item STLV or the whole document over its size limit → 10h «превышение размеров TLV данных»;
 * an extra requisite the drive forms itself → 0Bh (FFD 1.2 mode; in FFD 1.05 mode 0Ch, as the
   document already holds it [inferred]); a non-repeatable requisite given twice → 0Ch;
-* a mandatory requisite missing (tables of :mod:`kkt_drivers.ffd.mandatory`) → 3Ch.
+* a mandatory requisite missing (tables of :mod:`kkt_drivers.ffd.mandatory`) → 3Ch;
+* a VAT code that did not exist on the document date (22 % before 2026) → 18h [inferred code];
+* agent sign 1222 without supplier INN 1226 or the other way round (FFD 1.2, v1.2.06 §4.3.3), agent or
+  supplier data without the sign / INN they belong to → 3Ch with the missing tag [inferred code];
+* marking requisites (2102, 1291, a 1163 holding a marked-goods code 1305–1307) in a position whose marking
+  code the drive has not checked → 0Bh (v1.2.06 §4.10.7: they may not come with 07h) [inferred for the
+  direct API]; a position with payment subject 31/33 and no marking code → 3Ch (tag 2000) [inferred].
+
+Receipt-level VAT sums follow the document date and FFD version (:mod:`kkt_drivers.ffd.vat`).
 """
 
 from __future__ import annotations
@@ -35,31 +43,44 @@ from kkt_drivers.ffd import (
     mandatory_tags,
     tag_info,
 )
+from kkt_drivers.ffd.marking import MarkingCodeError, parse_marking_code
 from kkt_drivers.ffd.tags import FN_FORMED_FFD12
 from kkt_drivers.ffd.tlv import TlvInput
+from kkt_drivers.ffd.vat import is_amount_rate, rate_in_force, receipt_vat_requisites, vat_in
 
 from .errors import Code, FnError
 from .model import ItemData, OperationTotals, RawTlvs
 from .sign import compute_sign, sign_tlv
-from .state import Totals
+from .state import Totals, add_totals
 
 __all__ = [
     "EXCISE_SUBJECTS",
+    "VAT_TOTAL_FIELDS",
     "Body",
     "assemble",
     "counters_stlv",
     "encode_item",
     "item_vat",
-    "receipt_vat_totals",
+    "receipt_vat_tlvs",
+    "unit_price",
+    "vat_by_rate",
+    "vat_totals_of",
 ]
 
 _HEADER = struct.Struct("<HH")
 #: 1212 codes that mean excise goods (need the «подакцизные товары» registration flag; 19h otherwise).
 EXCISE_SUBJECTS: Final = frozenset({PaymentSubject.EXCISE_GOODS, PaymentSubject.EXCISE_MARKED_NO_CODE,
                                     PaymentSubject.EXCISE_MARKED_WITH_CODE})
-#: VAT included in a sum, as (numerator, denominator) of the sum, by 1199 code.
-_VAT_SHARE: Final = {1: (20, 120), 2: (10, 110), 3: (20, 120), 4: (10, 110), 7: (5, 105), 8: (7, 107),
-                     9: (5, 105), 10: (7, 107)}
+#: 1212 codes of a marked good with a marking code (FFD 1.2)
+MARKED_WITH_CODE: Final = frozenset({PaymentSubject.EXCISE_MARKED_WITH_CODE, PaymentSubject.MARKED_WITH_CODE})
+#: 1163 children that are codes of marked goods (GS1.М, КМК, МИ): only through the marking check
+_MARKED_PRODUCT_CODES: Final = frozenset({1305, 1306, 1307})
+#: VAT-sum requisites of a receipt (flat tags and the 2025 container)
+VAT_SUM_TAGS: Final = frozenset({1102, 1103, 1104, 1105, 1106, 1107, 1115})
+#: OperationTotals field of each 1199 code (VAT sum; the amount for 0 % and без НДС)
+VAT_TOTAL_FIELDS: Final = {1: "vat_20", 2: "vat_10", 3: "vat_20_120", 4: "vat_10_110", 5: "sum_vat_0",
+                           6: "sum_no_vat", 7: "vat_5", 8: "vat_7", 9: "vat_5_105", 10: "vat_7_107",
+                           11: "vat_22", 12: "vat_22_122"}
 _ITEM_LIMIT: Final = 1024  # 1059 maximum length (research §1.2)
 _VAT_CODES: Final = frozenset(int(v) for v in VatRate)
 _METHOD_CODES: Final = frozenset(int(v) for v in PaymentMethod)
@@ -136,59 +157,102 @@ def item_vat(item: ItemData) -> int:
     """VAT of an item: its 1200 if given, else computed from 1043 and the rate (half up)."""
     if item.vat_amount is not None:
         return item.vat_amount
-    share = _VAT_SHARE.get(item.vat)
-    if share is None:
-        return 0
-    num, den = share
-    return (item.amount * num * 2 + den) // (den * 2)
+    return vat_in(item.amount, item.vat) if item.vat in _VAT_CODES else 0
 
 
-def receipt_vat_totals(items: Iterable[ItemData]) -> dict[int, int]:
-    """Receipt-level VAT requisites 1102–1107 computed from the items (zero sums left out).
-
-    1102/1103/1106/1107 are VAT sums of the rates 20 %, 10 %, 20/120, 10/110; 1104 and 1105 are the
-    *amounts* at 0 % and without VAT. Rates 7–10 (5 %, 7 %) have no receipt-level tag in the tables
-    we have, so they are counted nowhere here [inferred].
-    """
-    sums = {1102: 0, 1103: 0, 1104: 0, 1105: 0, 1106: 0, 1107: 0}
+def vat_by_rate(items: Iterable[ItemData]) -> dict[int, int]:
+    """Receipt-level VAT values by 1199 code: the VAT sum of a taxed rate, the amount at 0 % / без НДС."""
+    sums: dict[int, int] = {}
     for item in items:
-        if item.vat == VatRate.VAT_20:
-            sums[1102] += item_vat(item)
-        elif item.vat == VatRate.VAT_10:
-            sums[1103] += item_vat(item)
-        elif item.vat == VatRate.VAT_0:
-            sums[1104] += item.amount
-        elif item.vat == VatRate.NO_VAT:
-            sums[1105] += item.amount
-        elif item.vat == VatRate.VAT_20_120:
-            sums[1106] += item_vat(item)
-        elif item.vat == VatRate.VAT_10_110:
-            sums[1107] += item_vat(item)
-    return {tag: value for tag, value in sums.items() if value}
+        value = item.amount if is_amount_rate(item.vat) else item_vat(item)
+        sums[item.vat] = sums.get(item.vat, 0) + value
+    return sums
 
 
-def vat_totals_of(vat: dict[int, int]) -> dict[str, int]:
-    """Map 1102–1107 sums onto :class:`OperationTotals` field names."""
-    names = {1102: "vat_20", 1103: "vat_10", 1104: "sum_vat_0", 1105: "sum_no_vat", 1106: "vat_20_120",
-             1107: "vat_10_110"}
-    return {names[tag]: value for tag, value in vat.items()}
+def receipt_vat_tlvs(by_rate: dict[int, int], ffd: str, when: datetime) -> list[Tlv]:
+    """The receipt-level VAT requisites for the document date (1102–1107, 1115; :mod:`kkt_drivers.ffd.vat`)."""
+    return receipt_vat_requisites(by_rate, ffd, when)
 
 
-def encode_item(item: ItemData, ffd: str, command: str, *, excise_registered: bool) -> bytes:
-    """One 1059 «предмет расчета» STLV, checked (18h, 19h, 3Ch, 10h)."""
+def vat_totals_of(by_rate: dict[int, int]) -> dict[str, int]:
+    """Map VAT values by 1199 code onto :class:`OperationTotals` field names."""
+    out: dict[str, int] = {}
+    for rate, value in by_rate.items():
+        name = VAT_TOTAL_FIELDS[rate]
+        out[name] = out.get(name, 0) + value
+    return out
+
+
+def _times(price: int, quantity_milli: int) -> int:
+    """price × quantity rounded half up to the kopeck."""
+    return (price * quantity_milli * 2 + 1000) // 2000
+
+
+def unit_price(item: ItemData) -> int:
+    """1079 «цена за единицу с учетом скидок и наценок»: the given price when price × quantity gives the
+    amount (1043), else the amount divided by the quantity, half up (a discounted or marked-up position)."""
+    if _times(item.price, item.quantity_milli) == item.amount:
+        return item.price
+    return (item.amount * 1000 * 2 + item.quantity_milli) // (2 * item.quantity_milli)
+
+
+def _check_item_extra(body: Body, item: ItemData, ffd: str, *, checked: bool) -> None:
+    """What the format requires of the requisites given with a position (see the module docstring)."""
+    tags = [tag for tag, _ in item.extra]
+    present = set(tags)
+    if ffd == "1.2" and (1222 in present) != (1226 in present):
+        missing = 1226 if 1222 in present else 1222
+        raise body.error(Code.MISSING_REQUISITES, "1222 and 1226 go together (v1.2.06 §4.3.3)", missing)
+    if 1223 in present and 1222 not in present:
+        raise body.error(Code.MISSING_REQUISITES, "agent data 1223 without the agent sign 1222", 1222)
+    if 1224 in present and 1226 not in present:
+        raise body.error(Code.MISSING_REQUISITES, "supplier data 1224 without the supplier INN 1226", 1226)
+    if checked:
+        return
+    for tag, value in item.extra:
+        marked = tag in (2102, 1291)
+        if tag == 1163:
+            try:
+                children = decode_one(_HEADER.pack(tag, len(value)) + value).children
+            except FfdError:
+                children = ()
+            marked = any(child.tag in _MARKED_PRODUCT_CODES for child in children)
+        if marked:
+            raise body.error(Code.FORBIDDEN_TAG, f"requisite {tag} of a marked good needs a marking code checked by "
+                             "the drive (v1.2.06 §4.10.7)", tag)
+
+
+def encode_item(item: ItemData, ffd: str, command: str, *, excise_registered: bool, when: datetime,
+                product_check: int | None = None) -> bytes:
+    """One 1059 «предмет расчета» STLV, checked (18h, 19h, 3Ch, 0Bh, 10h).
+
+    ``when`` is the document date (the VAT code must exist then). ``product_check`` is the 2106 the drive
+    adds to a marked position whose code it checked; ``None`` for an unmarked one.
+    """
     body = Body(ffd, command)
     if item.vat not in _VAT_CODES:
         raise body.error(Code.BAD_REQUISITE, f"unknown VAT rate code {item.vat}", 1199)
+    if not rate_in_force(item.vat, when):
+        raise body.error(Code.BAD_REQUISITE, f"VAT code {item.vat} ({VatRate(item.vat).label}) does not exist on "
+                         f"{when.date()} (22 % is from 2026-01-01) [inferred code]", 1199)
     if item.payment_method not in _METHOD_CODES:
         raise body.error(Code.BAD_REQUISITE, f"unknown payment method {item.payment_method}", 1214)
     if item.payment_subject not in _SUBJECT_CODES:
         raise body.error(Code.BAD_REQUISITE, f"unknown payment subject {item.payment_subject}", 1212)
+    if ffd == "1.05" and item.payment_subject >= PaymentSubject.EXCISE_MARKED_NO_CODE:
+        raise body.error(Code.BAD_REQUISITE, f"payment subject {item.payment_subject} (marked goods) exists in FFD "
+                         "1.2 only [inferred code]", 1212)
     if item.payment_subject in EXCISE_SUBJECTS and not excise_registered:
         raise body.error(Code.REGISTRATION_MISMATCH, "excise goods were not registered", 1212)
+    if item.payment_subject in MARKED_WITH_CODE and item.marking_code is None:
+        raise body.error(Code.MISSING_REQUISITES, f"payment subject {item.payment_subject} is a marked good: its "
+                         "marking code must be checked and given [inferred code]", 2000)
     if item.quantity_milli <= 0:
         raise body.error(Code.BAD_REQUISITE, "quantity must be positive", 1023)
+    _check_item_extra(body, item, ffd, checked=product_check is not None)
+    given = {tag for tag, _ in item.extra}
     body.add_if(1030, item.name)
-    body.add(1079, item.price)
+    body.add(1079, unit_price(item))
     body.add(1023, Decimal(item.quantity_milli).scaleb(-3))
     body.add(1043, item.amount)
     body.add(1199, item.vat)
@@ -196,9 +260,17 @@ def encode_item(item: ItemData, ffd: str, command: str, *, excise_registered: bo
     body.add(1212, item.payment_subject)
     if item.vat_amount is not None:
         body.add(1200, item.vat_amount)
-    if ffd == "1.2" and not any(tag == 2108 for tag, _ in item.extra):
+    if ffd == "1.2" and 2108 not in given:
         body.add(2108, 0)  # мера количества: штуки — the default a KKT sends [inferred]
+    if item.marking_code is not None and 1163 not in given:
+        try:  # the KKT forms 1163 from the code; the drive fills it for a caller that did not [emulator aid]
+            parsed = parse_marking_code(item.marking_code)
+        except MarkingCodeError as exc:
+            raise body.error(Code.BAD_REQUISITE, f"marking code: {exc}", 1163) from exc
+        body.add(1163, (Tlv(parsed.product_tag, parsed.product_code),))
     body.add_extra(item.extra)
+    if product_check is not None:
+        body.add_encoded(2106, encode_tlv(2106, product_check, ffd))  # formed by the drive (v1.2.06 §4.10.7)
     body.require(mandatory_item_tags(ffd))
     value = body.value_bytes()
     if len(value) > _ITEM_LIMIT:
@@ -220,7 +292,7 @@ _VATS: Final = (("vat_20", 1139), ("vat_10", 1140), ("vat_20_120", 1141), ("vat_
 def _operation_stlv(tag: int, totals: OperationTotals, ffd: str, *, with_vat: bool) -> Tlv:
     children = [Tlv(1135, totals.count), Tlv(1201, totals.total)]
     pairs = _SUMS + (_VATS if with_vat else ())
-    children += [Tlv(child, getattr(totals, name)) for name, child in pairs if getattr(totals, name)]
+    children += [Tlv(child, getattr(totals, name)) for name, child in pairs]  # zero sums written too
     stlv = Tlv(tag, tuple(children))
     try:
         encode_tlv(stlv.tag, stlv.value, ffd)
@@ -232,21 +304,29 @@ def _operation_stlv(tag: int, totals: OperationTotals, ffd: str, *, with_vat: bo
 
 
 def counters_stlv(tag: int, totals: Totals, ffd: str) -> Tlv:
-    """«счетчики итогов» STLV (1194 смены / 1157 ФН) [inferred structure]:
+    """«счетчики итогов» STLV (1194 смены / 1157 ФН):
 
-    1134 receipts count, then 1129–1132 (one per operation type: 1135 count, 1201 total, the
-    non-zero payment sums 1136/1138/1218/1219/1220 and VAT sums 1139–1143/1183), then 1133 (1144
-    corrections count and a 1145/1232/1146/1233 STLV per operation type that occurred). The
-    maximum sizes of the tag table (1157: 708 = 8 + 4×(4+116) + (4+216)) fit this layout.
+    * 1134 — receipts **and** correction receipts of every 1054 type (FN protocol 37h Table 20; the FFD
+      1.2 text of 1134 as RUSTT transcribes it);
+    * 1129–1132 — one per 1054 type, counting receipts and corrections of that type (the FFD 1.2 text of
+      1129–1132 as RUSTT transcribes it; 37h Table 20): 1135 count, 1201 total, the payment sums
+      1136/1138/1218/1219/1220 and the VAT sums 1139–1143/1183, zero sums included;
+    * 1133 — corrections only: 1144 count and 1145/1232/1146/1233 per type with 1135 count and 1201
+      total, as the drive's own correction counters keep them (36h Table 18) [inferred structure].
+
+    Rates without a counter requisite (5 %, 7 %, 22 % and their расчётные) are not written: no source
+    names one (protocol-notes/ffd/vat-2026.md). The maximum sizes of the tag table (1157: 708 = 8 +
+    4×(4+116) + (4+216)) fit this layout.
     """
-    children = [Tlv(1134, totals.receipts_count)]
+    children = [Tlv(1134, totals.receipts_count + totals.corrections_count)]
     for operation, child in _RECEIPT_COUNTERS.items():
-        children.append(_operation_stlv(child, totals.receipts.get(operation, OperationTotals()), ffd, with_vat=True))
+        both = add_totals(totals.receipts.get(operation, OperationTotals()),
+                          totals.corrections.get(operation, OperationTotals()))
+        children.append(_operation_stlv(child, both, ffd, with_vat=True))
     corrections = [Tlv(1144, totals.corrections_count)]
     for operation, child in _CORRECTION_COUNTERS.items():
-        found = totals.corrections.get(operation)
-        if found is not None and found.count:
-            corrections.append(_operation_stlv(child, found, ffd, with_vat=False))
+        found = totals.corrections.get(operation, OperationTotals())
+        corrections.append(Tlv(child, (Tlv(1135, found.count), Tlv(1201, found.total))))
     children.append(Tlv(1133, tuple(corrections)))
     return Tlv(tag, tuple(children))
 

@@ -33,7 +33,12 @@ class Code(enum.IntEnum):
     TIME_GAP = 0x17  #: некорректные данные о промежутке времени между ФД (5-minute rule)
     BAD_REQUISITE = 0x18  #: некорректный реквизит
     REGISTRATION_MISMATCH = 0x19  #: реквизит не соответствует установкам при регистрации
+    MARKING_RESPONSE = 0x20  #: некорректный ответ (B6h; the reason byte follows)
+    MARKING_FORBIDDEN = 0x32  #: запрещена работа с маркированными товарами (not registered for them)
+    MARKING_SEQUENCE = 0x33  #: неверная последовательность команд группы Bxh
+    MARKING_TABLE_FULL = 0x35  #: переполнена таблица проверки кодов маркировки (128 kept)
     MISSING_REQUISITES = 0x3C  #: в блоке TLV отсутствуют необходимые реквизиты
+    MARKING_NOT_CHECKED = 0x3E  #: КМ не проверялся в ФН (not kept with B2h)
 
 
 class FnError(_WireFnError):
@@ -42,11 +47,14 @@ class FnError(_WireFnError):
     ``code`` is the ФН answer code, ``message_ru`` its name in the v1.2.06 tables, ``message`` the
     English text, ``command`` the :class:`~kkt_emu.core.fiscal.FiscalCore` method that failed and
     ``reason`` an English explanation of the emulator's check that fired. For 0Bh, 0Ch, 3Ch (and,
-    here, 18h/19h) ``detail`` holds the offending tag as Uint16 LE, readable as ``.tag``.
+    here, 18h/19h) ``detail`` holds the offending tag as Uint16 LE, readable as ``.tag``; for 20h after B6h
+    it is the reason byte of Table 139 (pass ``detail``).
     """
 
-    def __init__(self, code: int, reason: str = "", *, tag: int | None = None, command: str = "") -> None:
-        detail = tag.to_bytes(2, "little") if tag is not None else b""
+    def __init__(self, code: int, reason: str = "", *, tag: int | None = None, command: str = "",
+                 detail: bytes | None = None) -> None:
+        if detail is None:
+            detail = tag.to_bytes(2, "little") if tag is not None else b""
         super().__init__(code, detail, command=command)
         self.reason = reason
         self._tag = tag

@@ -27,7 +27,7 @@ from __future__ import annotations
 import struct
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
@@ -95,9 +95,10 @@ _WORK_MODE_1290: Final = ((0x08, UsageConditions.SERVICES), (0x10, UsageConditio
 #: Table 51 (FFD 1.2) extended flags ↔ Registration fields and 1290 bits
 _EXTENDED: Final = (("excise", 0x01, UsageConditions.EXCISE_GOODS), ("gambling", 0x02, UsageConditions.GAMBLING),
                     ("lottery", 0x04, UsageConditions.LOTTERY),
-                    ("printer_in_machine", 0x08, UsageConditions.PRINTER_IN_MACHINE))
-_EXTENDED_1290_ONLY: Final = ((0x10, UsageConditions.MARKED_GOODS), (0x20, UsageConditions.PAWNSHOP),
-                              (0x40, UsageConditions.INSURANCE), (0x80, UsageConditions.AUTOMATIC_DEVICE))
+                    ("printer_in_machine", 0x08, UsageConditions.PRINTER_IN_MACHINE),
+                    ("marking", 0x10, UsageConditions.MARKED_GOODS))
+_EXTENDED_1290_ONLY: Final = ((0x20, UsageConditions.PAWNSHOP), (0x40, UsageConditions.INSURANCE),
+                              (0x80, UsageConditions.AUTOMATIC_DEVICE))
 #: FFD 1.05 registration flag requisites sent with 07h (absent = 0)
 _REG_FLAG_TAGS_105: Final = (("gambling", 1193), ("lottery", 1126), ("excise", 1207), ("printer_in_machine", 1221))
 _FFD_CODE: Final = {"1.05": 2, "1.2": 4}
@@ -118,6 +119,10 @@ class _Open:
     limit: int
     data: bytearray
     report_type: int = 0
+    #: B7h: the marking code of each 1059 added with sub-code 2, by its position among the 1059s
+    marked: dict[int, str] = field(default_factory=dict)
+    #: B7h: the code of the 2007 sent with sub-code 1, waiting for its 1059
+    awaiting: str | None = None
 
 
 # --- 07h TLVs → values ------------------------------------------------------------------------------
@@ -260,6 +265,9 @@ class FnPort:
             0x13: self._begin_close_shift, 0x14: self._close_shift,
             0x15: self._begin_receipt, 0x17: self._begin_correction, 0x16: self._finish_receipt,
             0x18: self._begin_state_report, 0x19: self._state_report,
+            0xB0: self._marking_status, 0xB1: self._check_marking_code, 0xB2: self._save_marking_result,
+            0xB3: self._clear_marking_results, 0xB5: self._marking_request, 0xB6: self._marking_response,
+            0xB7: self._marked_item_data,
         }
 
     @property
@@ -551,6 +559,8 @@ class FnPort:
                 raise _err(Code.BAD_PARAMETER, f"16h says {expected}, tag {tag} says {sent}", tag)
         payments = self._payments(req, ffd)
         items = tuple(_item(raw, ffd) for raw in req.all_raw(1059))
+        items = tuple(replace(it, marking_code=doc.marked[index]) if index in doc.marked else it
+                      for index, it in enumerate(items))
         taxation = req.need(1055, req.integer(1055))
         cashier = req.text(1021) or ""
         if doc.kind is CurrentDocument.RECEIPT:
@@ -596,6 +606,98 @@ class FnPort:
             cashier=cashier, vat_20=vat[1102], vat_10=vat[1103], sum_vat_0=vat[1104], sum_no_vat=vat[1105],
             vat_20_120=vat[1106], vat_10_110=vat[1107], items=items, extra=req.extras(),
         )
+
+    # --- marked goods (§4.10) ---------------------------------------------------------------------------
+
+    def _marking_status(self, fields: dict[str, Any]) -> dict[str, Any]:
+        if fields.get("subcode") is not None:
+            if fields["subcode"] != 0:
+                raise _err(Code.BAD_PARAMETER, "B0h variant 2 takes sub-code 0 only")
+            return {"no_request_allowed": self.core.marking_status().no_request_allowed}
+        status = self.core.marking_status()
+        doc = self._doc
+        allowed = status.allowed_commands
+        if doc is None or doc.kind not in (CurrentDocument.RECEIPT, CurrentDocument.CORRECTION_RECEIPT):
+            allowed &= ~0xE0  # B7h only inside a receipt or correction
+        elif doc.awaiting is not None:
+            allowed = (allowed & ~0xE0) | 0x40  # a 2007 waits for its 1059
+        return {"check_state": status.check_state, "notification_state": 1 if doc is not None and doc.marked else 0,
+                "allowed_commands": allowed, "saved_results": min(status.saved_results, 0xFF),
+                "codes_in_notification": len(doc.marked) if doc is not None else 0, "storage_warning": 0,
+                "notifications_queued": 0}
+
+    def _awaiting_item(self) -> bool:
+        return self._doc is not None and self._doc.awaiting is not None
+
+    def _check_marking_code(self, fields: dict[str, Any]) -> dict[str, Any]:
+        if self._awaiting_item():
+            raise _err(Code.MARKING_SEQUENCE, "B1h while a 2007 waits for its 1059 (B7h)")
+        code = bytes(fields["code"]).decode("cp866")
+        check = self.core.check_marking_code(code, int(fields["code_type"]), offset_91=fields.get("offset_91"),
+                                             offset_92=fields.get("offset_92"))
+        return {"check_result": check.check_result, "reason": check.reason}
+
+    def _save_marking_result(self, fields: dict[str, Any]) -> dict[str, Any]:
+        result = self.core.save_marking_result(bool(fields["save"]))
+        return {} if result is None else {"product_check_result": result}
+
+    def _clear_marking_results(self, _: dict[str, Any]) -> None:
+        if self._doc is not None and self._doc.kind in (CurrentDocument.RECEIPT, CurrentDocument.CORRECTION_RECEIPT):
+            raise _err(Code.STATE, "B3h while a receipt is being formed")
+        self.core.clear_marking_results()
+
+    def _marking_request(self, fields: dict[str, Any]) -> dict[str, Any]:
+        if "datetime" not in fields:
+            return {"request": self.core.marking_request()}
+        when = fields["datetime"]
+        if when is None:
+            raise WireFnError(_BAD_FORMAT, command="fn_port")  # Table 136: 01h for a bad date-time
+        return {"request": self.core.marking_request(when, bytes(fields["tlv_data"]))}
+
+    def _marking_response(self, fields: dict[str, Any]) -> dict[str, Any]:
+        answer = self.core.marking_response(bytes(fields["response"]))
+        return {"product_check_result": answer.product_check_result, "tlv_data": answer.tlv}
+
+    def _marked_item_data(self, fields: dict[str, Any]) -> None:
+        """B7h: sub-code 1 the 2007 of a kept code, sub-code 2 the 1059 of that code, sub-code 3 notification
+        requisites (kept with the document; the notification itself is not formed by this emulator)."""
+        doc = self._doc
+        if doc is None or doc.kind not in (CurrentDocument.RECEIPT, CurrentDocument.CORRECTION_RECEIPT):
+            raise _err(Code.STATE, "B7h outside a receipt or correction")
+        if self.core.config.ffd != "1.2" or not (reg := self.core.registration()) or not reg.marking:
+            raise _err(Code.MARKING_FORBIDDEN, "the registration has no marked-goods flag")
+        step, data = int(fields["step"]), bytes(fields["tlv_data"])
+        entries = list(iter_tlv(data))
+        if step == 1:
+            if doc.awaiting is not None:
+                raise _err(Code.MARKING_SEQUENCE, "the previous 2007 still waits for its 1059")
+            if entries[0][0] != 2007 or len(entries) != 1:
+                raise _err(Code.MISSING_REQUISITES, "B7h sub-code 1 carries one 2007", 2007)
+            inner = dict(iter_tlv(entries[0][1]))
+            for tag in (2000, 2100, 2110, 2102):
+                if tag not in inner:
+                    raise _err(Code.MISSING_REQUISITES, f"2007 lacks {tag}", tag)
+            code = inner[2000].decode("cp866")
+            if code not in self.core.kept_marking_codes():
+                raise _err(Code.MARKING_NOT_CHECKED, "the code in 2007 was not kept with B2h", 2000)
+            doc.awaiting = code
+        elif step == 2:
+            if doc.awaiting is None:
+                raise _err(Code.MARKING_SEQUENCE, "B7h sub-code 2 needs sub-code 1 first")
+            if entries[0][0] != 1059 or len(entries) != 1:
+                raise _err(Code.MISSING_REQUISITES, "B7h sub-code 2 carries one 1059", 1059)
+            if any(tag == 2106 for tag, _ in iter_tlv(entries[0][1])):
+                raise _err(Code.FORBIDDEN_TAG, "2106 is formed by the drive", 2106)
+            if len(doc.data) + len(data) > doc.limit:
+                raise _err(Code.TLV_TOO_LARGE, f"document data would exceed {doc.limit} bytes")
+            index = sum(1 for tag, _ in iter_tlv(bytes(doc.data)) if tag == 1059)
+            doc.data += data
+            doc.marked[index] = doc.awaiting
+            doc.awaiting = None
+        else:
+            for tag, _ in entries:
+                if tag not in (1261, 1228, 1009, 1055):
+                    raise _err(Code.FORBIDDEN_TAG, f"requisite {tag} has no place in a notification", tag)
 
     # --- registration ------------------------------------------------------------------------------
 
@@ -646,8 +748,8 @@ class FnPort:
         flags = {name: bool(mode & bit) for name, bit, _ in _WORK_MODE}
         if ffd == "1.2":
             extended = int(fields["extended_flags"])
-            if mode & 0xC0 or extended & 0xF0:
-                raise _err(Code.BAD_PARAMETER, "work-mode bits 6-7 / extended flags 4-7 have no place in "
+            if mode & 0xC0 or extended & 0xE0:
+                raise _err(Code.BAD_PARAMETER, "work-mode bits 6-7 / extended flags 5-7 have no place in "
                            "this drive's registration data [port limit]")
             flags.update({name: bool(extended & bit) for name, bit, _ in _EXTENDED})
             ofd_inn = str(fields["ofd_inn"])
@@ -723,7 +825,7 @@ def _archive_record(doc: DocumentResult) -> dict[str, Any]:
     elif kind == 6:
         record.update(inn=str(value(1018)).strip(), rnm=str(value(1037)).strip())
     elif kind == 21:
-        first = value(1098)
-        record.update(unconfirmed_count=int(value(1097) or 0),
-                      first_unconfirmed_date=first.date() if isinstance(first, datetime) else None)
+        first, count = value(1098), int(value(1097) or 0)
+        record.update(unconfirmed_count=count,  # 1098 is zero seconds when nothing waits [inferred]
+                      first_unconfirmed_date=first.date() if isinstance(first, datetime) and count else None)
     return record

@@ -20,6 +20,9 @@ __all__ = [
     "FnConfig",
     "FnStatus",
     "ItemData",
+    "MarkingAnswer",
+    "MarkingCheck",
+    "MarkingStatus",
     "OfdInfo",
     "OperationTotals",
     "ReceiptData",
@@ -104,11 +107,20 @@ class Registration:
     machine_number: str | None = None  #: 1036
     kkt_version: str = "1.0"  #: 1188
     printer_in_machine: bool = False  #: 1221 (FFD 1.2: bit 1 of 1290)
+    marking: bool = False  #: маркированные товары: bit 8 of 1290, FFD 1.2 only (the B1h–B7h commands need it)
 
 
 @dataclass(frozen=True)
 class ItemData:
-    """One «предмет расчета» (STLV 1059)."""
+    """One «предмет расчета» (STLV 1059).
+
+    ``price`` may be the list price: the drive writes 1079 as the price *after* discounts and markups, the
+    amount divided by the quantity, whenever price × quantity does not give the amount (see
+    :func:`.documents.unit_price`). ``marking_code`` (FFD 1.2) is the full marking code of a marked good as
+    the drive checked it (:meth:`FiscalCore.check_marking_code`); the position is refused (3Eh) unless that
+    code was checked and kept (B2h) since the last receipt. Further requisites — those
+    :func:`kkt_drivers.requisites.item_requisites` builds (2108, 1163, 1222–1226, 1260…) — go in ``extra``.
+    """
 
     name: str  #: 1030
     price: int  #: 1079, kopecks
@@ -119,6 +131,7 @@ class ItemData:
     payment_subject: int = 1  #: 1212 (1 = товар)
     vat_amount: int | None = None  #: 1200
     extra: RawTlvs = ()  #: further requisites of the item, raw TLV values by tag
+    marking_code: str | None = None  #: код маркировки checked by the drive (2000 of the notification)
 
 
 @dataclass(frozen=True)
@@ -169,6 +182,14 @@ class CorrectionData:
     vat_10_110: int = 0  #: 1107
     items: tuple[ItemData, ...] = ()
     extra: RawTlvs = ()
+    #: VAT sums of the rates without a flat tag (5 %, 7 %, 5/105, 7/107, 22 %, 22/122), written in 1115
+    #: (see :mod:`kkt_drivers.ffd.vat`)
+    vat_5: int = 0
+    vat_7: int = 0
+    vat_5_105: int = 0
+    vat_7_107: int = 0
+    vat_22: int = 0
+    vat_22_122: int = 0
 
 
 @dataclass(frozen=True)
@@ -257,6 +278,14 @@ class OperationTotals:
     vat_10_110: int = 0
     sum_vat_0: int = 0
     sum_no_vat: int = 0
+    #: VAT of the rates without a counter requisite (no source names 1157/1194 children for them): kept for
+    #: X-reports and the tape, not written into the counter STLVs
+    vat_5: int = 0
+    vat_7: int = 0
+    vat_5_105: int = 0
+    vat_7_107: int = 0
+    vat_22: int = 0
+    vat_22_122: int = 0
 
 
 @dataclass(frozen=True)
@@ -270,6 +299,33 @@ class ShiftTotals:
     receipts_count: int = 0
     corrections_count: int = 0
     documents_count: int = 0
+
+
+@dataclass(frozen=True)
+class MarkingCheck:
+    """B1h: the drive's own check of a marking code (Table 128)."""
+
+    check_result: int  #: 2004: 0 not checked, 1 negative, 3 positive
+    reason: int  #: why not checked: 0 checked, 1 type not checked in the drive, 2 no key, 3 no GS1 91/92, 4 other
+    code_type: int  #: 2100 used for the check
+
+
+@dataclass(frozen=True)
+class MarkingAnswer:
+    """B6h: the marking system's answer as the drive processed it (Table 138)."""
+
+    product_check_result: int  #: 2106
+    tlv: bytes  #: the answer's requisites without 2001
+
+
+@dataclass(frozen=True)
+class MarkingStatus:
+    """B0h (Tables 123–124)."""
+
+    check_state: int  #: 0 table full, 1 idle, 2 code sent (B1h), 3 request formed (B5h), 4 answer passed (B6h)
+    allowed_commands: int  #: Table 124 bits (B1h 0x01, B2h 0x02, B3h 0x04, B5h 0x08, B6h 0x10, B7h 0x20/0x40/0x80)
+    saved_results: int  #: codes kept with B2h, waiting for a receipt
+    no_request_allowed: bool  #: the user may skip the marking request (1290 bits 14–16)
 
 
 def make_rnm(inn: str, kkt_serial: str, sequence: int = 1) -> str:

@@ -65,6 +65,8 @@ def check_registration(reg: Registration, ffd: str, command: str) -> None:
     if not reg.autonomous and not _digits(reg.ofd_inn.strip(), 10, 12):
         raise FnError(Code.BAD_PARAMETER, f"OFD INN {reg.ofd_inn!r} must have 10 or 12 digits",
                       tag=1017, command=command)
+    if reg.marking and ffd != "1.2":
+        raise FnError(Code.BAD_PARAMETER, "marked goods need FFD 1.2 (v1.2.06 §4.10.1)", tag=1290, command=command)
     for tag, text in ((1048, reg.user_name), (1013, reg.kkt_serial), (1009, reg.address), (1187, reg.place)):
         if not text.strip():
             raise FnError(Code.MISSING_REQUISITES, f"requisite {tag} is empty", tag=tag, command=command)
@@ -89,7 +91,8 @@ def _usage_conditions(reg: Registration) -> int:
                       (reg.excise, UsageConditions.EXCISE_GOODS),
                       (reg.services, UsageConditions.SERVICES),
                       (reg.gambling, UsageConditions.GAMBLING),
-                      (reg.lottery, UsageConditions.LOTTERY)):
+                      (reg.lottery, UsageConditions.LOTTERY),
+                      (reg.marking, UsageConditions.MARKED_GOODS)):
         if flag:
             bits |= bit
     return int(bits)

@@ -1,8 +1,8 @@
 """The ФН command set and its codec, keyed by command code.
 
 The declarations live in ``cmd_service`` (30h–3Fh, A7h, ABh, 60h), ``cmd_documents`` (02h–07h,
-A2h/A3h, 10h–19h), ``cmd_ofd`` (20h–26h) and ``cmd_archive`` (40h–47h, 50h); importing this module
-registers them all in :data:`REGISTRY`.
+A2h/A3h, 10h–19h), ``cmd_ofd`` (20h–26h), ``cmd_archive`` (40h–47h, 50h) and ``cmd_marking`` (B0h–B7h);
+importing this module registers them all in :data:`REGISTRY`.
 
 Both sides of the link use the same four calls:
 
@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import cmd_archive, cmd_documents, cmd_ofd, cmd_service  # noqa: F401  (registration)
+from . import cmd_archive, cmd_documents, cmd_marking, cmd_ofd, cmd_service  # noqa: F401  (registration)
 from .answer_codes import OK, FnError
 from .frame import Frame, decode_frame
 from .frame import encode_answer as encode_answer_frame

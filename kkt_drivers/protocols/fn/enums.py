@@ -232,6 +232,67 @@ class ArchiveFormat(enum.IntEnum):
     SIGNED_FPA_FFD_1_2 = 2
 
 
+class MarkingCheckState(enum.IntEnum):
+    """B0h «состояние по проверке КМ» (Table 123)."""
+
+    TABLE_FULL = 0  #: таблица проверки КМ переполнена
+    IDLE = 1  #: нет КМ на проверке
+    CODE_SENT = 2  #: передан КМ в команде B1h
+    REQUEST_FORMED = 3  #: сформирован запрос о КМ командой B5h
+    RESPONSE_PASSED = 4  #: получен и передан в ФН ответ на запрос (B6h)
+
+
+class MarkingCommands(enum.IntFlag):
+    """B0h «флаги разрешения команд работы с КМ» (Table 124): which marking commands are allowed now."""
+
+    NONE = 0
+    B1 = 0x01
+    B2 = 0x02
+    B3 = 0x04
+    B5 = 0x08
+    B6 = 0x10
+    B7_ITEM_DATA = 0x20  #: B7h with sub-code 1 (2007)
+    B7_ITEM = 0x40  #: B7h with sub-code 2 (1059)
+    B7_NOTIFICATION = 0x80  #: B7h with sub-code 3
+
+
+class MarkingCodeCheck(enum.IntEnum):
+    """B1h «результат проверки КМ в ФН» = tag 2004 (Table 128): bit 0 checked, bit 1 positive."""
+
+    NOT_CHECKED = 0
+    NEGATIVE = 1
+    POSITIVE = 3
+
+
+class MarkingNotCheckedReason(enum.IntEnum):
+    """B1h «причина того, что КМ не проверен в ФН» (Table 128)."""
+
+    CHECKED = 0
+    TYPE_NOT_CHECKED = 1  #: КМ данного типа не подлежит проверке в ФН
+    NO_KEY = 2  #: ФН не содержит ключ проверки этого КМ
+    NO_GS1_91_92 = 3  #: нет идентификаторов применения GS1 91 и/или 92, или их формат неверный
+    OTHER = 4  #: иная причина
+
+
+class MarkingItemStep(enum.IntEnum):
+    """B7h «дополнительный код команды» (Table 141)."""
+
+    ITEM_DATA = 1  #: the block holds 2007 «данные о маркированном товаре» for the notification
+    ITEM = 2  #: the block holds the 1059 «предмет расчета» of that code, for the receipt
+    NOTIFICATION = 3  #: requisites for the notification (1261, 1228, 1009, 1055)
+
+
+class MarkingResponseError(enum.IntEnum):
+    """B6h answer 20h: the reason the answer of the marking system was refused (Table 139)."""
+
+    BAD_SIGN = 1  #: неверный фискальный признак ответа
+    BAD_FORMAT = 2  #: неверный формат реквизитов ответа
+    BAD_REQUEST_NUMBER = 3  #: неверный номер запроса в ответе
+    BAD_FN_NUMBER = 4  #: неверный номер ФН
+    BAD_CRC = 5  #: неверный CRC блока данных
+    BAD_LENGTH = 7  #: неверная длина ответа
+
+
 class CommandGroup(enum.Enum):
     """Command groups of Table 6 (availability per life phase)."""
 

@@ -86,10 +86,15 @@ def test_full_life_of_a_drive(clock: DeviceClock, ffd: str) -> None:
     assert doc.get(1097) == 8 and doc.get(1098) == reg_doc.datetime
     if ffd == "1.2":
         shift_counters = _sub(doc, 1194)
-        assert shift_counters[1134] == 4
+        assert shift_counters[1134] == 5  # receipts and correction receipts (FN protocol 37h Table 20)
         income = {c.tag: c.value for c in doc.get(1194)[1].value}  # type: ignore[index, union-attr]
         assert income[1135] == 1 and income[1201] == 12550 and income[1136] == 12550
-        assert {c.tag: c.value for c in shift_counters[1133]}[1144] == 1  # type: ignore[attr-defined]
+        expense = {c.tag: c.value for c in shift_counters[1131]}  # type: ignore[attr-defined]
+        assert expense[1135] == 2 and expense[1201] == 12550 + 5000  # the «расход» correction counts here too
+        corrections = {c.tag: c.value for c in shift_counters[1133]}  # type: ignore[attr-defined]
+        assert corrections[1144] == 1
+        assert {c.tag: c.value for c in corrections[1146]} == {1135: 1, 1201: 5000}  # type: ignore[attr-defined]
+        assert {c.tag: c.value for c in corrections[1145]} == {1135: 0, 1201: 0}  # type: ignore[attr-defined]
     assert not fn.shift().open and fn.shift().number == 1
 
     rereg = fn.reregister(registration(ffd, place="Магазин №2"), 3 if ffd == "1.05" else 0b10, "Петров")
@@ -155,11 +160,13 @@ def test_fiscal_sign_is_deterministic_keyed_and_verifiable(clock: DeviceClock) -
     clock.set(fixed)
     other.register(registration(), "Иванов И.И.")
     assert other.last_document().fiscal_sign != first.fiscal_sign
-    assert verify_document(b"kkt-emu-demo-key", "9999078900012345", 1, fixed, first.tlv)
+    when = first.datetime
+    assert when == datetime(2025, 5, 6, 7, 8)  # 1012 to the minute, as the ФН's DATE_TIME (Table 190)
+    assert verify_document(b"kkt-emu-demo-key", "9999078900012345", 1, when, first.tlv)
     tampered = first.tlv.replace("Ромашка".encode("cp866"), "Ромашки".encode("cp866"))
     assert tampered != first.tlv
-    assert not verify_document(b"kkt-emu-demo-key", "9999078900012345", 1, fixed, tampered)
-    assert not verify_document(b"wrong", "9999078900012345", 1, fixed, first.tlv)
+    assert not verify_document(b"kkt-emu-demo-key", "9999078900012345", 1, when, tampered)
+    assert not verify_document(b"wrong", "9999078900012345", 1, when, first.tlv)
     number = "9999078900012345"
     assert compute_sign(b"k", number, 1, fixed, b"") != compute_sign(b"k", number, 2, fixed, b"")
 
@@ -234,7 +241,7 @@ def test_ffd12_items_carry_measure_and_counters_grow(clock: DeviceClock) -> None
     assert fn_counters[1134] == 2
     income = {c.tag: c.value for c in fn_counters[1129]}  # type: ignore[attr-defined]
     refund = {c.tag: c.value for c in fn_counters[1130]}  # type: ignore[attr-defined]
-    assert income[1138] == 30000 and income[1139] == 5000 and 1136 not in income
+    assert income[1138] == 30000 and income[1139] == 5000 and income[1136] == 0  # zero sums are written
     assert refund[1136] == 1000
     receipt_doc = decoded(fn.document(3), "1.2")
     assert {f.tag: f.value for f in receipt_doc.items[0]}[2108] == 0

@@ -185,7 +185,7 @@ def test_ffd12_receipt() -> None:
     body = to_fns_json(doc)["receipt"]
     assert [item["name"] for item in body["items"]] == ["Хлеб", "Сыр"]
     assert body["items"][1]["quantity"] == 1.0
-    assert body["items"][0]["measure"] == 0
+    assert body["items"][0]["itemsQuantityMeasure"] == 0  # the FNS name (real 2026 JSON, RUSTT)
     assert body["totalSum"] == 35000
     assert body["dateTime"] == 1715938215
 

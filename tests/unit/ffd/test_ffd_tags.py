@@ -31,7 +31,10 @@ RESEARCH_JSON = {
     1055: "taxationType", 1059: "items", 1062: "taxationType", 1068: "messageToFn", 1077: "fiscalSign",
     1084: "properties", 1101: "correctionReasonCode", 1102: "nds18", 1162: "productCode", 1174: "correctionBase",
     1205: "correctionKktReasonCode", 1209: "fiscalDocumentFormatVer", 1213: "fnKeyResource", 1214: "paymentType",
-    1290: "usageConditionSigns", 2108: "measure",
+    1290: "usageConditionSigns",
+    # 2108: the research said "measure"; RUSTT and a real FNS JSON receipt of 2026 (search-index file
+    # 70208999133: "itemsQuantityMeasure": 0) say otherwise
+    2108: "itemsQuantityMeasure",
 }
 
 # §1.2: tags Shtrih marks fixed-length (1245 deliberately excluded — its length is unverified, gap 10).
@@ -56,14 +59,30 @@ def test_inferred_names_are_marked() -> None:
     assert t.TAGS[1000].json_name_inferred
 
 
+#: Names the FNS JSON gives to two tags that never meet in one object: 1055/1062 (receipt / registration), the
+#: counters named as the receipt sums they add up (1201 = 1020, 1218–1220 = 1215–1217, inside 1129…), 1120
+#: (inside 1119) = 1200 (inside 1059), 1273 (inside 1270) = 1012, and in FFD 1.05 1134 (in 1157) = 1135 (in
+#: 1129…) — sources in protocol-notes/ffd/vat-2026.md §2 and RUSTT.
+SHARED_NAMES = [{1055, 1062}, {1020, 1201}, {1215, 1218}, {1216, 1219}, {1217, 1220}, {1120, 1200}, {1134, 1135},
+                {1012, 1273}]
+
+
 def test_json_names_are_camel_case_and_unique() -> None:
-    seen: dict[str, int] = {}
-    for info in t.TAGS.values():
-        assert re.fullmatch(r"[a-z][A-Za-z0-9]*", info.json_name), info
-        if info.json_name in seen:
-            # The only shared name in the research: 1055 (receipt) and 1062 (registration).
-            assert {seen[info.json_name], info.tag} == {1055, 1062}
-        seen[info.json_name] = info.tag
+    for ffd in ("1.05", "1.2"):
+        seen: dict[str, int] = {}
+        for info in t.TAGS.values():
+            name = info.json_name_in(ffd)
+            assert re.fullmatch(r"[a-z][A-Za-z0-9]*", name), info
+            if name in seen:
+                assert {seen[name], info.tag} in SHARED_NAMES, (ffd, name, seen[name], info.tag)
+            seen[name] = info.tag
+
+
+def test_version_dependent_json_names() -> None:
+    assert (t.TAGS[1134].json_name_in("1.05"), t.TAGS[1134].json_name_in("1.2")) == (
+        "receiptCount", "totalReceiptBsoCount")
+    assert (t.TAGS[1106].json_name_in("1.05"), t.TAGS[1106].json_name_in("1.2")) == ("ndsCalculated18", "nds18118")
+    assert t.TAGS[1129].json_name_in("1.05") == t.TAGS[1129].json_name_in("1.2") == "sellOper"
 
 
 def test_fixed_length_strings() -> None:
@@ -119,7 +138,8 @@ def test_versions() -> None:
 
 
 def test_multi_tags() -> None:
-    assert {i.tag for i in t.TAGS.values() if i.multi} == {1059, 1101, 1073, 1074, 1075, 1171, 1260, 1261, 2107}
+    assert {i.tag for i in t.TAGS.values() if i.multi} == {1059, 1101, 1073, 1074, 1075, 1119, 1171, 1260, 1261,
+                                                           2107}
 
 
 def test_lookup_helpers() -> None:

@@ -170,7 +170,6 @@ def test_truncations_of_the_field_list() -> None:
     [
         (tlv(1040, b"\x01\x00\x00"), MalformedValueError),  # UINT32 of 3 bytes
         (tlv(1209, b"\x02\x00"), MalformedValueError),  # BYTE of 2 bytes
-        (tlv(1020, b""), MalformedValueError),  # empty VLN
         (tlv(1020, b"\x00" * 9), MalformedValueError),  # VLN over 8 bytes
         (tlv(1023, b"\x09\x01"), MalformedValueError),  # FVLN scale 9
         (tlv(1012, b"\x00" * 5), MalformedValueError),
@@ -182,6 +181,16 @@ def test_truncations_of_the_field_list() -> None:
 def test_malformed_input(data: bytes, error: type[Exception]) -> None:
     with pytest.raises(error):
         decode_tlv(data)
+
+
+def test_zero_length_vln_is_zero_and_round_trips() -> None:
+    # A real FN-signed FFD 1.05 receipt (tests/vectors/ffd/outside/updclient_receipt_ffd105.json) carries
+    # 1081 and 1215-1217 with length 0: they read as 0 and are written back in zero bytes.
+    data = tlv(1081, b"") + tlv(1020, b"\x05\x00")
+    decoded = decode_tlv(data)
+    assert [(t.tag, t.value) for t in decoded] == [(1081, 0), (1020, 5)]
+    assert encode_tlvs(decoded) == data
+    assert encode_tlvs([Tlv(1081, 0), Tlv(1020, 5)]) == tlv(1081, b"\x00") + tlv(1020, b"\x05")
 
 
 def test_error_names_the_path() -> None:

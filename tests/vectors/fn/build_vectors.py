@@ -444,6 +444,48 @@ def archive_vectors() -> list[dict[str, Any]]:
     ]
 
 
+def marking_vectors() -> list[dict[str, Any]]:
+    """B0h–B7h (§4.10): marked goods."""
+    gs = b"\x1d"
+    code = b"010460123456789321ABCDEFGHIJKLM" + gs + b"91EE06" + gs + b"92" + b"A" * 44
+    request_tlv = tlv(2003, u8(1)) + tlv(2102, u8(0))
+    block = bytes.fromhex("2a00 1d3e") + tlv(2001, u32(7))  # length, CRC (not checked by the codec), TLVs
+    item_data = tlv(2007, tlv(2000, code) + tlv(2100, u8(4)) + tlv(2110, u8(1)) + tlv(2102, u8(0)))
+    item = tlv(1059, tlv(1079, u8(100)) + tlv(1023, bytes((0, 1))) + tlv(1043, u8(100)))
+    return [
+        req(0xB0, "marking status", {}, b"", "§4.10.1.1"),
+        req(0xB0, "marking status, variant 2", {"subcode": 0}, u8(0), "§4.10.1.4 Table 125"),
+        ans(0xB0, "marking status: code sent, one result kept", {
+            "check_state": 2, "notification_state": 1, "allowed_commands": 0x0F, "saved_results": 1,
+            "codes_in_notification": 1, "storage_warning": 0, "notifications_queued": 3},
+            u8(2) + u8(1) + u8(0x0F) + u8(1) + u8(1) + u8(0) + u16(3), "§4.10.1.2 Tables 123–124"),
+        ans(0xB0, "marking status, variant 2: request may be skipped", {"no_request_allowed": True}, u8(1),
+            "§4.10.1.5 Table 126"),
+        req(0xB1, "check a code with a 44-character crypto code", {
+            "code_type": 4, "code": code.hex(" "), "offset_91": 32, "offset_92": 39},
+            u8(4) + u8(len(code)) + code + u8(32) + u8(39), "§4.10.2.1 Table 127"),
+        req(0xB1, "check a code the drive does not check", {"code_type": 0, "code": b"ABC-123".hex(" ")},
+            u8(0) + u8(7) + b"ABC-123", "§4.10.2.1 Table 127"),
+        ans(0xB1, "checked, positive", {"check_result": 3, "reason": 0}, u8(3) + u8(0), "§4.10.2.2 Table 128"),
+        req(0xB2, "keep the result", {"save": True}, u8(1), "§4.10.3.1 Table 130"),
+        ans(0xB2, "kept: 2106 = 15", {"product_check_result": 15}, u8(15), "§4.10.3.2 Table 131"),
+        ans(0xB2, "dropped: no data", {}, b"", "§4.10.3.2"),
+        req(0xB3, "clear results", {}, b"", "§4.10.4.1"),
+        ans(0xB3, "clear results", {}, b"", "§4.10.4.2"),
+        req(0xB5, "form a request", {"datetime": DT_J, "tlv_data": request_tlv.hex(" ")}, DT + request_tlv,
+            "§4.10.5.1 Table 134"),
+        req(0xB5, "read the request again", {}, b"", "§4.10.5.2"),
+        ans(0xB5, "request block", {"request": block.hex(" ")}, block, "§4.10.5.3 Table 135"),
+        req(0xB6, "pass the answer", {"response": block.hex(" ")}, block, "§4.10.6.1 Table 137"),
+        ans(0xB6, "answer processed", {"product_check_result": 15, "tlv_data": tlv(2109, u8(1)).hex(" ")},
+            u8(15) + tlv(2109, u8(1)), "§4.10.6.2 Table 138"),
+        req(0xB7, "step 1: 2007", {"step": 1, "tlv_data": item_data.hex(" ")}, u8(1) + item_data,
+            "§4.10.7.3 Table 141"),
+        req(0xB7, "step 2: 1059", {"step": 2, "tlv_data": item.hex(" ")}, u8(2) + item, "§4.10.7.3 Table 141"),
+        ans(0xB7, "accepted", {}, b"", "§4.10.7.4"),
+    ]
+
+
 # -- frames, errors, data types, CRC ----------------------------------------------------------------
 
 def frame_vectors() -> list[dict[str, Any]]:
@@ -511,7 +553,7 @@ def crc_vectors() -> dict[str, Any]:
 
 
 def main() -> None:
-    commands = service_vectors() + document_vectors() + ofd_vectors() + archive_vectors()
+    commands = service_vectors() + document_vectors() + ofd_vectors() + archive_vectors() + marking_vectors()
     outputs = {
         "commands.json": {"document": DOC, "kind": COMPUTED,
                           "note": "Every vector is built field by field from the command tables; the "
