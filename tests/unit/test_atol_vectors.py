@@ -172,3 +172,15 @@ def test_answer_vectors_are_self_consistent() -> None:
     assert raw[4:6] == h(vector["mode"])
     assert raw[6:11] == h(vector["version"])
     assert raw[11:].decode(vector["name_encoding"]) == vector["device_name"]
+
+
+def test_the_captured_a5_answer_decodes_through_the_codec() -> None:
+    """The Казначей ФА answer to A5 (KAZ dump) through the same codec the driver uses, not sliced by hand."""
+    from kkt_drivers.protocols.atol import commands as c
+
+    (vector,) = [v for v in ANSWERS if v["command"] == "A5"]
+    decoded = c.decode_answer(c.DEVICE_TYPE, h(vector["hex"]))
+    assert (decoded.protocol, decoded.device_type, decoded.model) == (vector["protocol"], vector["type"],
+                                                                      vector["model"])
+    assert bytes(decoded.mode) == h(vector["mode"]) and bytes(decoded.version) == h(vector["version"])
+    assert c.device_name(decoded.name) == vector["device_name"] == "Казначей ФА"

@@ -14,7 +14,7 @@ from ...core.incidents import Incidents
 from ...core.tape import Tape
 from .link_v2 import AtolV2DeviceLink
 from .link_v3 import AtolV3DeviceLink
-from .personality import AtolPersonality
+from .personality import AtolPersonality, Execution
 from .printer import TapePrinter
 from .profile import DEFAULT_PROFILE, PROFILES
 from .tables import SettingsTables
@@ -24,9 +24,10 @@ __all__ = ["DEFAULT_PROFILE", "LINK_FAULTS", "PROFILES", "AtolPersonality", "cre
 #: a stored clock offset beyond this (seconds, about a century) is ignored
 MAX_CLOCK_OFFSET = 100 * 366 * 86400.0
 
-#: faults of ATOL's links: ``nak`` refuses the next N good v2 frames with NAK; ``async_answers`` makes v3
-#: answer every task "in progress" and deliver its result later on packet id F0
-LINK_FAULTS: dict[str, int | bool] = {"nak": 0, "async_answers": False}
+#: faults of ATOL's links: ``nak`` refuses the next N good v2 frames with NAK; ``sync_answers`` makes v3 answer a
+#: NeedResult task in its reply (A3/A4) instead of asynchronously on packet id F0, as a real register does;
+#: ``async_answers`` is accepted and does nothing (asynchronous results are the default behaviour now)
+LINK_FAULTS: dict[str, int | bool] = {"nak": 0, "async_answers": False, "sync_answers": False}
 
 
 def models() -> list[ModelInfo]:
@@ -102,9 +103,10 @@ def create_link(device: VirtualDevice, generation: str) -> DeviceLink:
     """The device side of one v2 or v3 connection to ``device``."""
     link: AtolV2DeviceLink | AtolV3DeviceLink
 
-    def run(message: bytes) -> tuple[bytes, bool, float]:
+    def run(message: bytes) -> tuple[bytes, bool, float, float]:
         outcome = device.execute_for(link, message)
-        return outcome.answer, outcome.failed, outcome.seconds
+        busy = outcome.busy_for if isinstance(outcome, Execution) else 0.0
+        return outcome.answer, outcome.failed, outcome.seconds, busy
 
     if generation == "v2":
         link = AtolV2DeviceLink(lambda message: run(message)[0])

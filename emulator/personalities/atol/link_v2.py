@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kkt_drivers.protocols.actions import Action, Send, Wait
-from kkt_drivers.protocols.atol.framer_v2 import ACK, ENQ, EOT, NAK, AtolV2Framer, BadFrame, Control, Frame
+from kkt_drivers.protocols.atol.framer_v2 import (
+    ACK,
+    CONTROL_BYTES,
+    ENQ,
+    EOT,
+    NAK,
+    AtolV2Framer,
+    BadFrame,
+    Control,
+    Frame,
+)
 from kkt_drivers.protocols.atol.link_v2 import V2Timeouts
 
 from ...core.faults import FaultPlan
@@ -40,8 +50,17 @@ class AtolV2DeviceLink:
 
     def receive(self, data: bytes) -> list[Action]:
         actions: list[Action] = []
-        for event in self.framer.feed(data):
-            actions.extend(self._on_event(event))
+        while data:
+            if self.state in (self.RECEIVE, self.WAIT_EOT):
+                for event in self.framer.feed(data):
+                    actions.extend(self._on_event(event))
+                return actions
+            # Outside a request only control bytes count: a frame start seen here (line noise, another
+            # transport's bytes) must not swallow the host's next ENQ.
+            self.framer.reset()
+            byte, data = data[0], data[1:]
+            if byte in CONTROL_BYTES:
+                actions.extend(self._on_event(Control(byte)))
         return actions
 
     def _on_event(self, event: Control | Frame | BadFrame) -> list[Action]:

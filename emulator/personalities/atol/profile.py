@@ -17,6 +17,10 @@ class AtolProfile:
     version: bytes = bytes.fromhex("0500002100")
     line_width: int = 48
     interface: int = 4  # 1 RS-232, 4 USB, 6 Ethernet
+    #: seconds a report prints after 5A / 67 (the sub-mode x.2); a real register takes several [inferred]
+    report_seconds: float = 0.2
+    #: dots per line of the printing head (register 24) [inferred: 8 dots per character of the first font]
+    line_pixels: int = 384
 
 
 PROFILES: dict[str, AtolProfile] = {

@@ -26,6 +26,7 @@ class OpenReceipt:
     raw_tags: list[tuple[int, bytes]] = field(default_factory=list)
     payments: dict[int, int] = field(default_factory=dict)  # ATOL payment type 1..5 -> kopecks
     discounted: bool = False  # a receipt discount was given: only payments, close and cancel may follow
+    marked: bool = False  # a position's marking code was checked by the ФН for this receipt
 
     @property
     def is_correction(self) -> bool:

@@ -12,17 +12,30 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the names for type checkers; at run time __getattr__ imports them
     from .driver import ADMIN_PASSWORD, CASHIER_PASSWORD, SYSADMIN_PASSWORD, AtolDriver
     from .fiscal import E8_BLOCK
-    from .types import AtolMode, AtolStateCode, AtolStatus, DeviceInfo, ModeState
+    from .types import (
+        AtolMode,
+        AtolStateCode,
+        AtolStatus,
+        DeviceInfo,
+        FirmwareVersion,
+        LastDocumentRecord,
+        LastShiftTotals,
+        LineWidth,
+        ModeState,
+        ReceiptStateRecord,
+    )
 
 _LAZY = {
     "AtolDriver": ".driver", "ADMIN_PASSWORD": ".driver", "SYSADMIN_PASSWORD": ".driver",
     "CASHIER_PASSWORD": ".driver", "E8_BLOCK": ".fiscal", "AtolMode": ".types", "AtolStateCode": ".types",
-    "AtolStatus": ".types", "DeviceInfo": ".types", "ModeState": ".types",
+    "AtolStatus": ".types", "DeviceInfo": ".types", "ModeState": ".types", "FirmwareVersion": ".types",
+    "LastDocumentRecord": ".types", "LastShiftTotals": ".types", "LineWidth": ".types", "ReceiptStateRecord": ".types",
 }
 
 __all__ = [
     "ADMIN_PASSWORD", "CASHIER_PASSWORD", "E8_BLOCK", "SYSADMIN_PASSWORD", "AtolDriver", "AtolMode", "AtolStateCode",
-    "AtolStatus", "DeviceInfo", "ModeState",
+    "AtolStatus", "DeviceInfo", "FirmwareVersion", "LastDocumentRecord", "LastShiftTotals", "LineWidth", "ModeState",
+    "ReceiptStateRecord",
 ]
 
 

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
-from ...errors import InvalidParameter
+from ...errors import InvalidParameter, Timeout
 from ...protocols.atol import commands as c
 from ...protocols.atol.spec import AtolCommandSpec
 from ...protocols.common.bcd import encode_bcd
 from ...session import Session
-from .types import AtolMode, AtolStateCode, AtolStatus, DeviceInfo, ModeState
+from .types import AtolMode, AtolStateCode, AtolStatus, DeviceInfo, FirmwareVersion, LastShiftTotals, ModeState
 
 #: default mode passwords (table 3): cashiers 1..28 use their row number
 SYSADMIN_PASSWORD = 30
 ADMIN_PASSWORD = 29
+
+#: (mode, sub-mode) while a report prints: 2.2 X-report, 3.2 Z-report, 7.1 after a Z-report [A4J, KAZ, CRY poll
+#: until the register leaves them; a command sent meanwhile is refused]
+PRINTING = frozenset({(AtolMode.X_REPORTS, 2), (AtolMode.Z_REPORTS, 2), (AtolMode.EXTRA, 1)})
+#: how long a report may keep printing (seconds; ATOL's T5 for a Z-report is 40)
+PRINT_TIMEOUT = 40.0
 
 
 class AtolCommands:
@@ -83,12 +90,49 @@ class AtolCommands:
         """Выход из текущего режима."""
         self.execute(c.EXIT_MODE)
 
+    def wait_printed(self, timeout: float = PRINT_TIMEOUT) -> ModeState:
+        """Wait while the register prints a report (sub-modes 2.2, 3.2, 7.1, polled with ``45``); the mode
+        it is in afterwards."""
+        deadline = time.monotonic() + timeout
+        pause = 0.02
+        while True:
+            mode = self.state_code().mode
+            if (mode.mode, mode.sub_mode) not in PRINTING:
+                return mode
+            if time.monotonic() >= deadline:
+                raise Timeout(f"the register is still printing a report after {timeout:.0f} s (mode "
+                              f"{int(mode.mode)}.{mode.sub_mode})", phase="execution",
+                              message_ru=f"ККТ печатает отчёт дольше {timeout:.0f} с")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
     def to_select_mode(self) -> None:
-        """Leave any mode and sub-mode until the device is in the select mode (at most three exits)."""
+        """Leave any mode and sub-mode until the device is in the select mode (at most three exits); a report
+        still printing is waited for first."""
         for _ in range(3):
-            if self.state_code().mode.mode is AtolMode.SELECT:
+            if self.wait_printed().mode is AtolMode.SELECT:
                 return
             self.exit_mode()
+
+    # -- other queries -------------------------------------------------------------------
+    def last_shift_totals(self) -> LastShiftTotals:
+        """Последний сменный итог (``58``)."""
+        a = self.execute(c.LAST_SHIFT_TOTALS)
+        return LastShiftTotals(income=int(a.income), expense=int(a.expense))
+
+    def firmware_version(self, source: int = 1) -> FirmwareVersion:
+        """Получение версии (``9D``): ``source`` 1 — the main program, 3 — the boot block."""
+        a = self.execute(c.FIRMWARE_VERSION, {"source": source})
+        return FirmwareVersion(source=source, version=int(a.version), subversion=int(a.subversion),
+                               language=int(a.language), build=int(a.build))
+
+    def security_code_active(self, number: int) -> bool:
+        """Запрос активизированности кода защиты ККТ (``74``)."""
+        return bool(self.execute(c.SECURITY_CODE_STATE, {"number": number}).activated)
+
+    def last_error(self) -> int:
+        """Получить последний код ошибки (``B3``)."""
+        return int(self.execute(c.LAST_ERROR).last_error)
 
     # -- clock ---------------------------------------------------------------------------
     def read_datetime(self) -> datetime:

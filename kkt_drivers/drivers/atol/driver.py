@@ -13,6 +13,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from ...device import atomic
+from ...errors import InvalidParameter
+from ...ffd.enums import UsageConditions
+from ...ffd.tlv import encode_tlv
 from ...protocols.atol import fiscal_commands as f
 from ...protocols.common.text import encodable_atol
 from ...register import FiscalRegister, Op
@@ -67,7 +70,7 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
     # -- modes -----------------------------------------------------------------------------
     @contextmanager
     def _mode(self, mode: AtolMode, password: int) -> Iterator[None]:
-        current = self.state_code().mode
+        current = self.wait_printed()
         if current.mode is not mode:
             if current.mode is not AtolMode.SELECT:
                 self.to_select_mode()
@@ -177,16 +180,24 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
 
     @atomic
     def add_position(self, item: Item, *, ffd: str = "1.05") -> None:
+        """EA, the position's requisites (:func:`kkt_drivers.requisites.item_requisites`) as E8, EB. The
+        discount is in the amount (price × quantity − discount), which the register prints as a discount.
+        With an FFD version other than 1.05 / 1.2 (a caller that bypasses the facade's checks) the position goes
+        without requisites and the register judges it."""
+        from ...requisites import item_requisites
+
+        tags = item_requisites(item, ffd) if ffd in ("1.05", "1.2") else []  # checked before a byte goes out
+        if item.marking is not None:
+            # the code as scanned (2000) and its planned status (2003), for the register's own ФН check (B1h…B2h);
+            # the register keeps them out of the position [inferred: the ATOL commands for it are not published]
+            tags = [(2000, encode_tlv(2000, item.marking.code, "1.2")[4:]),
+                    (2003, bytes((item.marking.planned_status,))), *tags]
         self.register_position(
             name=item.name, price=item.price, quantity_milli=int(item.quantity * 1000), amount=item.amount,
-            vat=int(item.vat), method=int(item.payment_method), subject=int(item.payment_subject),
-            discount=item.discount)
+            vat=int(item.vat), method=int(item.payment_method), subject=int(item.payment_subject), tags=tags)
 
     def add_requisite(self, tag: int, value: bytes) -> None:
         self.write_requisite_raw(tag, value)
-
-    def receipt_discount(self, amount: int) -> None:
-        self.discount(amount)
 
     def pay(self, payment: Payment) -> None:
         self.payment_command(f.PAYMENT_TYPE_BY_FORM[int(payment.type)], payment.amount)
@@ -211,29 +222,39 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
         values: list[tuple[int, object]] = [
             (1048, reg.user_name), (1018, reg.inn.ljust(12)), (1037, reg.rnm.ljust(20)), (1009, reg.address),
             (1187, reg.place), (1062, int(reg.taxation)), (1017, reg.ofd_inn.ljust(12)), (1046, reg.ofd_name),
-            (1060, reg.fns_site), (1209, ffd_code), (1002, int(reg.autonomous)), (1109, int(reg.services)),
-            (1108, int(reg.internet)),
+            (1060, reg.fns_site), (1209, ffd_code), (1002, int(reg.autonomous)),
         ]
+        if reg.ffd != "1.2":  # in FFD 1.2 these two are bits of 1290
+            values += [(1109, int(reg.services)), (1108, int(reg.internet))]
         if reg.sender_email:
             values.append((1117, reg.sender_email))
+        if reg.ffd == "1.2":  # 1290 «признаки условий применения ККТ»: the bits of what this register does
+            conditions = (UsageConditions.INTERNET if reg.internet else 0) | \
+                (UsageConditions.SERVICES if reg.services else 0) | \
+                (UsageConditions.MARKED_GOODS if reg.marked_goods else 0) | \
+                (UsageConditions.EXCISE_GOODS if reg.excise else 0)
+            values.append((1290, int(conditions)))
+        elif reg.excise:
+            values.append((1207, 1))
         for tag, value in values:
-            self.write_requisite(tag, value)
+            self.write_requisite(tag, value, ffd=reg.ffd)
 
     @atomic
     def register(self, registration: Registration, *, kind: RegistrationKind, cashier: Cashier,
                  reasons: int = 0, new_fn_number: str | None = None) -> None:
-        """A6 in the ФН access mode, its requisites written by E8 first (1041 for a new ФН)."""
+        """A6 (no parameters) in the ФН access mode, its requisites written by E8 first: 1041 for a new ФН,
+        the reasons of a change as 1101 (FFD 1.05, one code) or 1205 (FFD 1.2, a bit mask) [inferred: how a
+        register tells the three operations apart is not published]."""
+        if kind is RegistrationKind.REPLACE_FN and not new_fn_number:
+            raise InvalidParameter("a ФН replacement needs the new ФН number",
+                                   message_ru="для замены ФН нужен номер нового ФН")
         with self._mode(AtolMode.FN_ACCESS, self.sysadmin_password):
             self._write_registration(registration)
             if kind is RegistrationKind.REPLACE_FN:
-                if not new_fn_number:
-                    raise ValueError("a ФН replacement needs the new ФН number")
-                self.write_requisite_raw(1041, new_fn_number.encode("ascii"))
-                self.register_command(1, 1)
+                self.write_requisite_raw(1041, (new_fn_number or "").encode("ascii"))
             elif kind is RegistrationKind.CHANGE:
-                self.register_command(2, reasons)
-            else:
-                self.register_command(0)
+                self.write_requisite(1205 if registration.ffd == "1.2" else 1101, reasons, ffd=registration.ffd)
+            self.register_command()
         self.to_select_mode()
 
     @atomic

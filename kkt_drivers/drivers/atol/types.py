@@ -84,3 +84,53 @@ class DeviceInfo:
     mode_word: int
     version: bytes
     name: str
+
+
+@dataclass(frozen=True)
+class LastShiftTotals:
+    """Последний сменный итог (``58``): приходы и расходы смены, kopecks."""
+
+    income: int
+    expense: int
+
+
+@dataclass(frozen=True)
+class FirmwareVersion:
+    """Версия (``9D``) of one source: 1 the main program, 3 the boot block."""
+
+    source: int
+    version: int
+    subversion: int
+    language: int
+    build: int
+
+
+@dataclass(frozen=True)
+class LastDocumentRecord:
+    """Регистры 51 (последний чек) и 52 (последний ФД): number, type, total, time, fiscal sign.
+
+    ``type`` is the receipt type as ``92`` takes it for register 51, the document type for 52 [inferred]."""
+
+    number: int
+    type: int
+    total: int  # kopecks
+    datetime: datetime | None
+    fiscal_sign: int
+
+
+@dataclass(frozen=True)
+class ReceiptStateRecord:
+    """Регистр 19: the current receipt's state, type, number in the shift and the next document number."""
+
+    open: bool
+    type: int
+    receipt_number: int
+    document_number: int
+
+
+@dataclass(frozen=True)
+class LineWidth:
+    """Регистр 24: characters and dots per line for the printer's three fonts."""
+
+    chars: tuple[int, int, int]
+    pixels: tuple[int, int, int]

@@ -119,6 +119,38 @@ SET_DATETIME = _register(AtolCommandSpec(
 ))
 
 
+# -- queries any mode accepts: 58, 9D, 74, B3 ------------------------------------------------
+LAST_SHIFT_TOTALS = _register(AtolCommandSpec(
+    FAMILY, b"\x58", "last shift totals",
+    "Получение последнего сменного итога: сменный итог приходов и расходов (BCD 7 каждый).",
+    "Last shift totals: the shift's income and expense totals (BCD 7 each).",
+    response=cs.Struct("income" / Bcd(7), "expense" / Bcd(7)), idempotent=True,
+))
+
+FIRMWARE_VERSION = _register(AtolCommandSpec(
+    FAMILY, b"\x9d", "firmware version",
+    "Получение версии: источник (1 — ПО ККТ, 3 — загрузчик); ответ: версия, подверсия, язык, сборка (BCD).",
+    "Firmware version of a source (1 main program, 3 boot block): version, sub-version, language, build (BCD).",
+    request=cs.Struct("source" / cs.Int8ub),
+    response=cs.Struct("version" / Bcd(1), "subversion" / Bcd(1), "language" / Bcd(1), "build" / Bcd(2)),
+    idempotent=True,
+))
+
+SECURITY_CODE_STATE = _register(AtolCommandSpec(
+    FAMILY, b"\x74", "security code state",
+    "Запрос активизированности кода защиты ККТ по номеру; ответ начинается кодом 4Ch.",
+    "Whether protection code N is activated; the answer starts with 4Ch.",
+    request=cs.Struct("number" / cs.Int8ub), response=cs.Struct("activated" / cs.Int8ub),
+    answer=AnswerFormat.CODE_OR_ERROR, answer_code=0x4C, idempotent=True,
+))
+
+LAST_ERROR = _register(AtolCommandSpec(
+    FAMILY, b"\xb3", "last error",
+    "Получить последний код ошибки (ответ 55, код ошибки команды, последний код ошибки — inferred).",
+    "The last error code (answer 55, this command's error, the last error code — inferred).",
+    response=cs.Struct("last_error" / cs.Int8ub), idempotent=True,
+))
+
 # -- message and answer codecs --------------------------------------------------------------
 def encode_message(spec: AtolCommandSpec, params: dict[str, Any] | None = None, *, password: int = 0) -> bytes:
     """``<password BCD 2> <code> <params>`` for ``spec``; raises :class:`InvalidParameter`."""
