@@ -37,6 +37,7 @@ FAMILY = "shtrih"
 REGISTRY: CommandRegistry[ShtrihCommandSpec] = CommandRegistry(FAMILY)
 
 OPERATOR, ADMIN, NO_PASSWORD = Password.OPERATOR, Password.ADMIN, Password.NONE
+TAX_INSPECTOR = Password.TAX_INSPECTOR
 
 #: modes (low nibble of the mode byte), vendor protocol appendix 1
 MODE_SHIFT_OPEN, MODE_SHIFT_EXPIRED, MODE_SHIFT_CLOSED, MODE_DOCUMENT_OPEN = 2, 3, 4, 8
@@ -175,6 +176,83 @@ TABLE_STRUCTURE = _spec(
     password=ADMIN, idempotent=True,
 )
 
+SET_EXCHANGE_PARAMETERS = _spec(
+    "14", "set exchange parameters",
+    "Установка параметров обмена: номер порта, код скорости (0…9: 2400, 4800, 9600, 19200, 38400, 57600, "
+    "115200, 230400, 460800, 921600), тайм-аут приёма байта (код). Подтверждение и ответ идут на старой "
+    "скорости. P20, PYS.",
+    "Set the exchange parameters: port, baud-rate code (0…9), byte-timeout code. The acknowledgement and the "
+    "answer still go at the old rate.",
+    request=cs.Struct("port" / cs.Int8ul, "baud_code" / cs.Int8ul, "byte_timeout" / cs.Int8ul),
+    password=ADMIN, idempotent=True,
+)
+
+READ_EXCHANGE_PARAMETERS = _spec(
+    "15", "read exchange parameters",
+    "Чтение параметров обмена: номер порта → код скорости, код тайм-аута приёма байта. P20, PYS.",
+    "Read the exchange parameters: port → baud-rate code, byte-timeout code.",
+    request=cs.Struct("port" / cs.Int8ul),
+    response=cs.Struct("baud_code" / cs.Int8ul, "byte_timeout" / cs.Int8ul),
+    password=ADMIN, idempotent=True,
+)
+
+READ_MONEY_REGISTER = _spec(
+    "1A", "read money register",
+    "Запрос денежного регистра: номер (1 байт) → оператор, содержимое (6 байт). Регистр 241 — накопление "
+    "наличности в кассе (JPOS CashRegister). P20, PYS.",
+    "Read a money register: number (1 byte) → operator, value (6 bytes). Register 241 is the cash in the "
+    "drawer.",
+    request=cs.Struct("register" / cs.Int8ul),
+    response=cs.Struct("operator" / cs.Int8ul, "value" / cs.BytesInteger(6, swapped=True)),
+    idempotent=True,
+)
+
+READ_OPERATION_REGISTER = _spec(
+    "1B", "read operation register",
+    "Запрос операционного регистра: номер → оператор, содержимое (2 байта). P20, PYS.",
+    "Read an operation register: number → operator, value (2 bytes).",
+    request=cs.Struct("register" / cs.Int8ul),
+    response=cs.Struct("operator" / cs.Int8ul, "value" / cs.Int16ul),
+    idempotent=True,
+)
+
+SET_TIME = _spec(
+    "21", "set time", "Программирование времени ЧЧ ММ СС. P20, PYS.", "Set the time (HH MM SS).",
+    request=cs.Struct("time" / Time), password=ADMIN,
+)
+
+SET_DATE = _spec(
+    "22", "set date",
+    "Программирование даты ДД ММ ГГ; вступает в силу после подтверждения (23h). P20, PYS.",
+    "Set the date (DD MM YY); it takes effect once confirmed with 23h.",
+    request=cs.Struct("date" / Date), password=ADMIN,
+)
+
+CONFIRM_DATE = _spec(
+    "23", "confirm date", "Подтверждение программирования даты (та же дата, что в 22h). P20, PYS.",
+    "Confirm the date set with 22h (the same date again).",
+    request=cs.Struct("date" / Date), password=ADMIN,
+)
+
+FIELD_STRUCTURE = _spec(
+    "2E", "field structure",
+    "Запрос структуры поля: таблица, поле → название (40 байт), тип (0 — BIN, 1 — CHAR), размер X, для BIN "
+    "минимум и максимум по X байт. P20, PYS.",
+    "Field structure: table, field → name (40 bytes), type (0 BIN, 1 CHAR), size X, and for BIN fields the "
+    "minimum and maximum (X bytes each).",
+    request=cs.Struct("table" / cs.Int8ul, "field" / cs.Int8ul),
+    response=cs.Struct("name" / FixedText(40), "field_type" / cs.Int8ul, "size" / cs.Int8ul,
+                       "limits" / cs.GreedyBytes),
+    password=ADMIN, idempotent=True,
+)
+
+CONTINUE_PRINT = _spec(
+    "B0", "continue print",
+    "Продолжение печати (после заправки бумаги, подрежим 3). P20, PYS.",
+    "Continue printing (after the paper was refilled, submode 3).",
+    response=OPERATOR_ONLY,
+)
+
 ERROR_TEXT = _spec(
     "6B", "error text",
     "Возврат названия ошибки по её коду (без пароля). JPOS (тест ReadErrorDescriptionTests).",
@@ -228,6 +306,43 @@ OPEN_SHIFT = _spec(
     timeout=120.0, modes=frozenset({MODE_SHIFT_CLOSED}),
 )
 
+CASH_IN = _spec(
+    "50", "cash in",
+    "Внесение: сумма (5 байт). Ответ: оператор, сквозной номер документа. P20, PYS.",
+    "Cash in: amount (5 bytes). Answer: operator, document number.",
+    request=cs.Struct("amount" / Money),
+    response=cs.Struct("operator" / cs.Int8ul, "document_number" / cs.Int16ul),
+)
+
+CASH_OUT = _spec(
+    "51", "cash out",
+    "Выплата: сумма (5 байт). Ответ: оператор, сквозной номер документа. P20, PYS.",
+    "Cash out: amount (5 bytes). Answer: operator, document number.",
+    request=cs.Struct("amount" / Money),
+    response=cs.Struct("operator" / cs.Int8ul, "document_number" / cs.Int16ul),
+)
+
+DATE_RANGE = _spec(
+    "64", "date and shift range",
+    "Запрос диапазона дат и смен (пароль налогового инспектора): даты и номера первой и последней смен. P20.",
+    "Date and shift range (tax inspector's password): dates and numbers of the first and last shifts.",
+    response=cs.Struct("first_date" / Date, "last_date" / Date, "first_shift" / cs.Int16ul,
+                       "last_shift" / cs.Int16ul),
+    password=TAX_INSPECTOR, idempotent=True,
+)
+
+FISCAL_REPORT_BY_SHIFTS = _spec(
+    "67", "fiscal report by shifts",
+    "Фискальный отчёт по диапазону смен (пароль налогового инспектора): тип (0 — короткий, 1 — полный), "
+    "первая и последняя смены → даты и номера. P20.",
+    "Fiscal report by shift range (tax inspector's password): type (0 short, 1 full), first and last shift → "
+    "dates and numbers.",
+    request=cs.Struct("report_type" / cs.Int8ul, "first_shift" / cs.Int16ul, "last_shift" / cs.Int16ul),
+    response=cs.Struct("first_date" / Date, "last_date" / Date, "first_shift" / cs.Int16ul,
+                       "last_shift" / cs.Int16ul),
+    password=TAX_INSPECTOR,
+)
+
 # =============================================================================================
 # Receipt (classic commands)
 # =============================================================================================
@@ -277,8 +392,10 @@ CANCEL_RECEIPT = _spec(
 
 OPEN_RECEIPT = _spec(
     "8D", "open receipt",
-    "Открыть чек: 0 — продажа, 1 — покупка, 2 — возврат продажи, 3 — возврат покупки. P20, PYS.",
-    "Open a receipt: 0 sale, 1 purchase, 2 sale return, 3 purchase return.",
+    "Открыть чек: 0 — продажа, 1 — покупка, 2 — возврат продажи, 3 — возврат покупки (P20, PYS); 80h…83h — "
+    "чек коррекции тех же типов (JPOS PrinterConst.SMFP_RECTYPE_CORRECTION_*).",
+    "Open a receipt: 0 sale, 1 purchase, 2 sale return, 3 purchase return; 80h…83h a correction receipt of "
+    "the same kinds.",
     request=cs.Struct("receipt_type" / cs.Int8ul),
     response=OPERATOR_ONLY, modes=frozenset({MODE_SHIFT_OPEN}),
 )
@@ -576,6 +693,20 @@ SEND_OPERATION_TLV = _spec(
     "Передать TLV, привязанные к последней операции (реквизиты предмета расчёта). JPOS.",
     "Send TLV data bound to the last operation (item requisites).",
     request=cs.Struct("tlv" / cs.GreedyBytes), password=ADMIN,
+)
+
+CORRECTION_RECEIPT_V2 = _spec(
+    "FF4A", "correction receipt V2",
+    "Сформировать чек коррекции V2: тип коррекции (0 — самостоятельно, 1 — по предписанию), признак расчёта "
+    "(1 — приход, 3 — расход), сумма, суммы наличными, электронными, предоплатой, постоплатой, встречным "
+    "предоставлением, НДС 20 %, НДС 10 %, расчёт по 0 %, без НДС, 20/120, 10/110 (по 5 байт), система "
+    "налогообложения. Ответ: номер чека, номер ФД, ФП. JPOS FSPrintCorrectionReceipt2.",
+    "Correction receipt V2: correction type (0 self, 1 by order), operation (1 income, 3 expense), total, cash, "
+    "electronic, prepaid, credit and other payments, VAT 20 %, VAT 10 %, turnover at 0 %, without VAT, 20/120, "
+    "10/110 (5 bytes each), tax system. Answer: receipt number, document number, fiscal sign.",
+    request=cs.Struct("correction_type" / cs.Int8ul, "operation" / cs.Int8ul, "total" / Money,
+                      "payments" / cs.Array(5, Money), "taxes" / cs.Array(6, Money), "tax_system" / cs.Int8ul),
+    response=cs.Struct("receipt_number" / cs.Int16ul, *DOCUMENT), password=ADMIN,
 )
 
 #: head of the document data of FF0A for receipts and reports: date and time, number, fiscal sign, the rest

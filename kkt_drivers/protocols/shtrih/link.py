@@ -105,8 +105,15 @@ def answer_belongs_to(message: bytes, answer: bytes) -> bool:
 class ShtrihLink:
     """Host side of one exchange at a time."""
 
-    def __init__(self, timeouts: ShtrihTimeouts | None = None) -> None:
+    def __init__(self, timeouts: ShtrihTimeouts | None = None, *, enq_first: bool = True) -> None:
         self.t = timeouts or ShtrihTimeouts()
+        #: ENQ before every frame (the vendor protocol's diagram). With ``False`` a frame goes out at once when the
+        #: previous exchange ended cleanly (answer read and acknowledged, nothing orphaned), as the vendor's own
+        #: fr_drv_ng does in captured logs (FRD #121, #235); anything else (first exchange, a failure, an orphan)
+        #: still starts with ENQ, and a frame that meets silence is probed with ENQ as always.
+        self.enq_first = enq_first
+        #: the last exchange ended with our answer delivered and acknowledged
+        self._clean = False
         self.framer = ShtrihFramer()
         self.state = LinkState.IDLE
         self._message = b""
@@ -154,6 +161,10 @@ class ShtrihLink:
         self._frames = self._bad = self._stale = self._polls = self._drains = 0
         self._unanswered = False
         self.framer.reset()
+        if not self.enq_first and self._clean and self._orphan is None:
+            self._clean = False
+            return self._send_frame()
+        self._clean = False
         self.state = LinkState.ENQ_SENT
         return [Send(_ENQ), Wait(self.t.enq, "ack")]
 
@@ -200,6 +211,7 @@ class ShtrihLink:
         if self.state in _COMMITTED or (self.state is LinkState.FRAME_SENT and self._unanswered):
             self._orphan = self._message
         self.state = LinkState.IDLE
+        self._clean = False
         self.framer.reset()
 
     # -- events -----------------------------------------------------------------------------
@@ -264,6 +276,7 @@ class ShtrihLink:
         if answer_belongs_to(self._message, answer):
             self.state = LinkState.IDLE
             self._orphan = None
+            self._clean = True
             return [Send(_ACK), Deliver(answer)]
         wait = Wait(self._exec, "execution") if state in _COMMITTED else Wait(self.t.ack, "ack")
         return self._stale_answer(answer, [wait])
@@ -277,6 +290,7 @@ class ShtrihLink:
             self._orphan = None
             if orphan == self._message:  # the session retries the command whose answer was lost
                 self.state = LinkState.IDLE
+                self._clean = True
                 return [Send(_ACK), Deliver(answer)]
             self.recovered.append(RecoveredAnswer(orphan, answer))
             del self.recovered[:-MAX_RECOVERED]
@@ -337,5 +351,6 @@ class ShtrihLink:
         if orphan:
             self._orphan = self._message
         self.state = LinkState.IDLE
+        self._clean = False
         self.framer.reset()
         return [*(prefix or []), Fail(error)]

@@ -24,6 +24,8 @@ class Password(enum.Enum):
     OPERATOR = "operator"
     #: «Пароль администратора / системного администратора»; the factory default is 30
     ADMIN = "admin"
+    #: «Пароль налогового инспектора» (64h–69h); set at fiscalisation, so there is no default to send
+    TAX_INSPECTOR = "tax-inspector"
 
     @property
     def default(self) -> int | None:

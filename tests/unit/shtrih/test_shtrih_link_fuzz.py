@@ -400,3 +400,23 @@ def test_host_and_device_links_agree(answer: bytes, rng: random.Random, withhold
         assert device_link.executed == i + 1
     assert seen == [MESSAGE] * commands
     assert not device_link.holds_answer
+
+
+@SETTINGS
+@given(answer=answers, rng=rngs, nak_frames=st.integers(0, 9), lost_acks=st.integers(0, 3),
+       lost_answers=st.integers(0, 3), bad_answers=st.integers(0, 9), mute_enqs=st.integers(0, 5))
+def test_fast_path_without_enq_keeps_exactly_once(answer: bytes, rng: random.Random, nak_frames: int, lost_acks: int,
+                                                  lost_answers: int, bad_answers: int, mute_enqs: int) -> None:
+    """``enq_first=False``: after a clean exchange the next frame goes out without ENQ. Whatever then goes wrong
+    within the retry limits, that command is still delivered once and executed once — silence after the frame is
+    probed with ENQ, never answered by resending."""
+    link = ShtrihLink(enq_first=False)
+    _, first = run_fake(FakeDevice(answer), rng, link=link)
+    assert first == Deliver(answer)
+    device = FakeDevice(answer, nak_frames=nak_frames, lost_acks=lost_acks, lost_answers=lost_answers,
+                        bad_answers=bad_answers, mute_enqs=mute_enqs)
+    line, result = run_fake(device, rng, link=link)
+    assert result == Deliver(answer)
+    assert device.requests == [MESSAGE]
+    assert line.sent[0] == framer.encode(MESSAGE)  # no ENQ first
+    assert line.sent.count(framer.encode(MESSAGE)) == nak_frames + 1
