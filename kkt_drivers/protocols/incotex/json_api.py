@@ -224,7 +224,25 @@ CATALOGUE: dict[str, JsonCommand] = {c.name: c for c in (
     _c("ClearSales", "Очистить журнал продаж", "Clear the sales journal"),
     _c("ConvertSalesFromBin", "Преобразовать журнал продаж из двоичного вида",
        "Convert a sales journal from binary", session=False, idempotent=True),
+    # Not in the published catalogue: our extension, designed in the service's style [inferred]
+    # (protocol-notes/incotex/server-id.md). A real service may not know them.
+    _c("GetFnDocument", "Документ ФН по номеру, с TLV [inferred]", "FN document by number, with its TLV [inferred]",
+       idempotent=True),
+    _c("GetServerKKTSettings", "ID кассы и адрес Сервера ККТ [inferred]",
+       "Register ID and «Сервер ККТ» address [inferred]", idempotent=True),
+    _c("SetServerKKTSettings", "Задать ID кассы и адрес Сервера ККТ [inferred]",
+       "Set the register ID and «Сервер ККТ» address [inferred]", idempotent=True),
+    _c("GetServerKKTStatus", "Статус обмена с Сервером ККТ («СТАТУС СЕРВ. ККТ») [inferred]",
+       "«Сервер ККТ» exchange status [inferred]", idempotent=True),
+    _c("TestServerKKT", "Тест связи с Сервером ККТ («ТЕСТ.СЕРВ.ККТ») [inferred]",
+       "«Сервер ККТ» connection test [inferred]", idempotent=True),
+    _c("ExchangeServerKKT", "Обмен с Сервером ККТ: база товаров и журнал продаж [inferred]",
+       "Exchange with the «Сервер ККТ»: goods base in, sales journal out [inferred]"),
 )}
+
+#: commands that are our extension, not the published catalogue [inferred]
+EXTENSION_COMMANDS = frozenset({"GetFnDocument", "GetServerKKTSettings", "SetServerKKTSettings",
+                                "GetServerKKTStatus", "TestServerKKT", "ExchangeServerKKT"})
 
 
 def request(command: str, session_key: str | None = None, params: Mapping[str, Any] | None = None) -> JsonRequest:
@@ -773,6 +791,112 @@ def parse_registration_info(response: JsonResponse) -> RegistrationInfo:
 def quantity_of(value: Any) -> Decimal:
     """Read a ``qty`` value (×10000) back as units."""
     return from_quantity(value)
+
+
+# =============================================================================================
+# Our extension [inferred]: ФН documents and the «Сервер ККТ»
+# =============================================================================================
+
+@dataclass(frozen=True)
+class FnDocument:
+    """GetFnDocument answer [inferred]: ``fiscalDocNum``, ``docType`` (the ФН document type, FFD tag
+    1000 codes), ``dateTime``, ``fiscalSign``, ``shiftNum``, ``checkNum``, ``ofdConfirmed`` and ``tlv``
+    (the whole document, base64) when asked for with ``withTlv``."""
+
+    number: int
+    doc_type: int
+    date_time: dt.datetime
+    fiscal_sign: int
+    shift_num: int | None = None
+    check_num: int | None = None
+    ofd_confirmed: bool | None = None
+    tlv: bytes | None = None
+
+
+def get_fn_document(session_key: str, number: int, *, with_tlv: bool = False) -> JsonRequest:
+    if number <= 0:
+        raise InvalidParameter(f"fiscal document number must be positive, got {number}")
+    return request("GetFnDocument", session_key, {"fiscalDocNum": number, "withTlv": with_tlv or None})
+
+
+def parse_fn_document(response: JsonResponse) -> FnDocument:
+    import base64
+    import binascii
+
+    response.raise_for_result()
+    number = _int_or_none(response.get("fiscalDocNum"), "fiscalDocNum")
+    doc_type = _int_or_none(response.get("docType"), "docType")
+    when = _dt_or_none(response.get("dateTime"), "dateTime")
+    sign = _str_or_none(response.get("fiscalSign"), "fiscalSign")
+    if number is None or doc_type is None or when is None or sign is None or not sign.isdigit():
+        raise JsonValueError(f"GetFnDocument answer lacks its number, type, time or fiscal sign: {response!r}")
+    raw = response.get("tlv")
+    tlv = None
+    if raw is not None:
+        if not isinstance(raw, str):
+            raise JsonValueError(f"tlv: expected base64 text, got {raw!r}")
+        try:
+            tlv = base64.b64decode(raw.encode("ascii"), validate=True)
+        except (binascii.Error, UnicodeEncodeError) as exc:
+            raise JsonValueError(f"tlv: not base64: {exc}") from exc
+    return FnDocument(number, doc_type, when, int(sign), _int_or_none(response.get("shiftNum"), "shiftNum"),
+                      _int_or_none(response.get("checkNum"), "checkNum"),
+                      _bool_or_none(response.get("ofdConfirmed"), "ofdConfirmed"), tlv)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """GetServerKKTSettings answer [inferred]: the register's ID on the «Сервер ККТ» («ID КАССЫ»,
+    empty when none) and the server's address."""
+
+    server_id: str
+    address: str
+
+
+def set_server_settings(session_key: str, server_id: str, address: str | None = None) -> JsonRequest:
+    if server_id and not (server_id.isascii() and server_id.isdigit() and len(server_id) <= 10):
+        raise InvalidParameter(f"the «Сервер ККТ» ID is up to 10 digits, got {server_id!r}")
+    return request("SetServerKKTSettings", session_key, {"serverId": server_id, "serverAddress": address})
+
+
+def parse_server_settings(response: JsonResponse) -> ServerSettings:
+    response.raise_for_result()
+    return ServerSettings(_str_or_none(response.get("serverId"), "serverId") or "",
+                          _str_or_none(response.get("serverAddress"), "serverAddress") or "")
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    """GetServerKKTStatus / TestServerKKT / ExchangeServerKKT answer [inferred]: ``state`` (see
+    :class:`~.kkt_server.ExchangeState`), the last exchange, goods in the register's base, sales not yet
+    sent, and ``message`` (what the register's display says, e.g. which goods record was refused)."""
+
+    state: int
+    last_exchange: dt.datetime | None
+    goods_qty: int
+    unsent_sales: int
+    message: str
+
+
+def parse_server_status(response: JsonResponse) -> ServerStatus:
+    response.raise_for_result()
+    state = _int_or_none(response.get("state"), "state")
+    if state is None:
+        raise JsonValueError("«Сервер ККТ» status without a state")
+    return ServerStatus(state, _dt_or_none(response.get("lastExchange"), "lastExchange"),
+                        _int_or_none(response.get("goodsQty"), "goodsQty") or 0,
+                        _int_or_none(response.get("unsentSales"), "unsentSales") or 0,
+                        _str_or_none(response.get("message"), "message") or "")
+
+
+def parse_sales(response: JsonResponse) -> dict[str, Any]:
+    """GetSales answer: the journal as the service gives it (``kktRegNum``, ``kktNum``, ``ownerInn``,
+    ``ffdVer``, ``salesVer``, ``programDate``, ``shifts`` — [S1]), checked to be an object with shifts."""
+    response.raise_for_result()
+    shifts = response.get("shifts")
+    if shifts is not None and not isinstance(shifts, (list, Mapping)):
+        raise JsonValueError(f"shifts: expected a list of shifts, got {type(shifts).__name__}")
+    return {key: value for key, value in response.fields.items() if key.lower() not in ("result", "description")}
 
 
 # =============================================================================================

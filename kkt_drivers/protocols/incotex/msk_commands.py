@@ -21,6 +21,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from importlib import import_module
 from typing import ClassVar
 
 from ...errors import DeviceError, InvalidParameter
@@ -346,24 +347,41 @@ class AnswerData:
 
 @dataclass(frozen=True)
 class RegisterCashier(MskRequest):
-    """0x31 «Регистрация кассира»: number 0–99 and name (≤ 40 CP866 characters)."""
+    """0x31 «Регистрация кассира»: number 0–99 and name (≤ 40 CP866 characters).
+
+    ``inn`` (ИНН кассира, tag 1203 of the ФН era) is a third field of 12 digits that no public client
+    sends: our extension for registers with a ФН. [inferred] Without it the request is byte for byte
+    the published one.
+    """
 
     CODE: ClassVar[int] = 0x31
     number: int = 0
     name: str = ""
+    inn: str | None = None
 
     def encode_data(self) -> bytes:
         if not 0 <= self.number <= 99:
             raise InvalidParameter(f"cashier number must be 0–99, got {self.number}")
-        return _number(self.number, 2, "cashier number") + _cp866(self.name, 40, "cashier name")
+        data = _number(self.number, 2, "cashier number") + _cp866(self.name, 40, "cashier name")
+        if self.inn is not None:
+            if not (self.inn.isascii() and self.inn.isdigit() and len(self.inn) in (10, 12)):
+                raise InvalidParameter(f"cashier INN must be 10 or 12 digits, got {self.inn!r}")
+            data += _ascii(self.inn, 12, "cashier INN")
+        return data
 
     @classmethod
     def decode_data(cls, data: bytes) -> RegisterCashier:
         r = FieldReader(data)
         number = _int(r.fixed(2, "cashier number"), "cashier number")
         name = _text(r.fixed(40, "cashier name"), "cashier name")
+        inn = None
+        if not r.at_end():
+            raw = r.fixed(12, "cashier INN")
+            if not (raw.isdigit() and len(raw) in (10, 12)):
+                raise MskFrameError(f"MS-K cashier INN must be 10 or 12 digits, got {raw!r}")
+            inn = raw.decode("ascii")
         r.expect_end("0x31")
-        return cls(number, name)
+        return cls(number, name, inn)
 
 
 @dataclass(frozen=True)
@@ -562,6 +580,13 @@ class DocumentType(enum.IntEnum):
     RETURN = 1  #: возврат
     CASH_IN = 2  #: внесение
     CASH_OUT = 3  #: выплата
+    # The ФН era's other receipt kinds: our extension, in the same numbering. [inferred]
+    BUY = 4  #: расход
+    BUY_RETURN = 5  #: возврат расхода
+    CORRECTION_SALE = 6  #: чек коррекции прихода
+    CORRECTION_RETURN = 7  #: чек коррекции возврата прихода
+    CORRECTION_BUY = 8  #: чек коррекции расхода
+    CORRECTION_BUY_RETURN = 9  #: чек коррекции возврата расхода
 
 
 #: 0x53 document flags (two hex digits)
@@ -589,6 +614,12 @@ class RequisiteType(enum.IntEnum):
     CHANGE = 14  #: сдача
     TAX_0 = 15  #: сумма налога по ставке 0
     CHECK_DISCOUNT = 21  #: общая скидка/надбавка на чек (flags 00A0, text = percent)
+    # Our extension for registers with a ФН [inferred; see protocol-notes/incotex/fn-extension.md]:
+    PAID_ELECTRONIC = 31  #: оплачено безналичными (1081), text = amount
+    PAID_PREPAID = 32  #: зачёт предоплаты (1215), text = amount
+    PAID_CREDIT = 33  #: в кредит (1216), text = amount
+    PAID_OTHER = 34  #: встречное предоставление (1217), text = amount
+    TLV = 40  #: реквизит ФН: hex digits of a TLV stream (flags: 0000 — of the position above, 0001 — of the document)
     TEXT = 99  #: произвольный текст
 
 RECORD_SIZE = 61
@@ -976,3 +1007,6 @@ def build_answer(command: int, data: AnswerData | None = None, *, status: KkmSta
     byte = printer.raw if isinstance(printer, PrinterStatus) else printer
     return answer_body(command, word, result, byte, b"" if data is None else data.encode_data())
 
+
+# The ФН-era commands (all [inferred]) live in msk_fn and add themselves to REGISTRY when imported.
+import_module(".msk_fn", __package__)

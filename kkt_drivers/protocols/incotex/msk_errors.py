@@ -10,6 +10,7 @@ journal), 0070–0098 to per-receipt and per-shift counter overflows.
 from __future__ import annotations
 
 from ..error_table import ErrorEntry, ErrorTable
+from ..fn.answer_codes import ANSWER_CODES
 
 FAMILY = "incotex-msk"
 OK = 0x0000
@@ -161,7 +162,27 @@ _ENTRIES: tuple[tuple[int, str, str], ...] = (
      "Refund receipt total differs from the refunded amount (combined refund)"),
 )
 
-MSK_ERROR_ENTRIES: tuple[ErrorEntry, ...] = tuple(ErrorEntry(code, ru, en) for code, ru, en in _ENTRIES)
+#: Our extension for registers with a ФН and a «Сервер ККТ» [inferred: no source shows how an Incotex
+#: register in «ФР mode» reports them]: a ФН refusal is 0100h + the ФН answer code, with the ФН table's
+#: text; 0201h–0205h are the «Сервер ККТ» exchange errors, worded after the device messages of [S9].
+FN_BASE = 0x0100
+SERVER_NOT_ANSWERING = 0x0201
+SERVER_PROTOCOL = 0x0202
+SERVER_REFUSED = 0x0203
+SERVER_GOODS_BASE = 0x0204
+SERVER_NO_ID = 0x0205
+_EXTENSION: tuple[tuple[int, str, str], ...] = (
+    *((FN_BASE + c.code, f"ФН: {c.ru}", f"Fiscal drive: {c.en}") for c in ANSWER_CODES if c.code),
+    (SERVER_NOT_ANSWERING, "Ошибка подключения к Серверу ККТ", "Cannot connect to the «Сервер ККТ»"),
+    (SERVER_PROTOCOL, "Ошибка протокола обмена с Сервером ККТ", "«Сервер ККТ» protocol error"),
+    (SERVER_REFUSED, "Отказ в обработке запроса Сервером ККТ", "The «Сервер ККТ» refused the request"),
+    (SERVER_GOODS_BASE, "Ошибка в базе товаров с Сервера ККТ (запись — в статусе обмена)",
+     "Error in the goods base from the «Сервер ККТ» (the record is named in the exchange status)"),
+    (SERVER_NO_ID, "ID кассы для Сервера ККТ не задан", "No register ID for the «Сервер ККТ» is set"),
+)
+
+MSK_ERROR_ENTRIES: tuple[ErrorEntry, ...] = tuple(ErrorEntry(code, ru, en) for code, ru, en in
+                                                  (*_ENTRIES, *_EXTENSION))
 MSK_ERRORS = ErrorTable(FAMILY, MSK_ERROR_ENTRIES)
 
 #: results after which the command certainly did not run (the device refused the frame itself)
