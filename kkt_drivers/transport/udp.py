@@ -1,0 +1,77 @@
+"""Network devices that speak in datagrams (a label scale's UDP port): one write is one datagram out, one read
+one datagram in, so a message never splits or merges on the way."""
+
+from __future__ import annotations
+
+import select
+import socket
+
+from ..errors import ConnectionLost, DeviceNotFound, TransportError
+from .base import Transport
+
+#: the largest datagram read (a label scale's block upload is under 600 bytes)
+MAX_DATAGRAM = 65_535
+
+
+class UdpTransport(Transport):
+    """A connected UDP socket: datagrams go to ``host:port`` and only its datagrams are read."""
+
+    def __init__(self, host: str, port: int, *, local_port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self.local_port = local_port
+        self.address = f"udp://{host}:{port}"
+        self._sock: socket.socket | None = None
+
+    def open(self) -> None:
+        try:
+            infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)
+        except OSError as exc:
+            raise DeviceNotFound(f"cannot resolve {self.host}: {exc}") from exc
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+        try:
+            if self.local_port:
+                sock.bind(("", self.local_port))
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            raise TransportError(f"cannot open {self.address}: {exc}") from exc
+        sock.setblocking(False)
+        self._sock = sock
+
+    def close(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            finally:
+                self._sock = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._sock is not None
+
+    def _require(self) -> socket.socket:
+        if self._sock is None:
+            raise TransportError(f"{self.address} is not open")
+        return self._sock
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._require().send(data)
+        except OSError as exc:
+            raise ConnectionLost(f"send to {self.address} failed: {exc}") from exc
+
+    def read(self, timeout: float) -> bytes:
+        """One datagram, or ``b""`` when none came within ``timeout``. An ICMP "port unreachable" (nothing
+        listens there) is a :class:`ConnectionLost`."""
+        sock = self._require()
+        try:
+            ready, _, _ = select.select([sock], [], [], max(timeout, 0.0))
+            if not ready:
+                return b""
+            return sock.recv(MAX_DATAGRAM)
+        except BlockingIOError:
+            return b""
+        except OSError as exc:
+            raise ConnectionLost(f"receive from {self.address} failed: {exc}") from exc
