@@ -64,13 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
     families = family_names()
     serve.add_argument("--family", choices=families, default=_default_family(),
                        help=f"device family (default {_default_family()})")
-    serve.add_argument("--transport", metavar="VARIANT",
-                       help="the family's link variant (kkt-emu models lists them); default: the family's own")
+    serve.add_argument("--transport", "--protocol", dest="transport", metavar="VARIANT",
+                       help="the family's link variant or protocol (kkt-emu models lists each family's); default: "
+                            "the family's own")
     serve.add_argument("--model", help="model key (see `kkt-emu models`)")
     serve.add_argument("--pty", action="store_true", help="attach through a new pseudo-terminal")
     serve.add_argument("--link", metavar="PATH", help="with --pty: also create a symlink PATH to the pty")
     serve.add_argument("--tcp", nargs="?", const=DEFAULT_TCP, type=_host_port, metavar="HOST:PORT",
                        help=f"listen on TCP (default {DEFAULT_TCP}: loopback, any free port)")
+    serve.add_argument("--http", nargs="?", const=DEFAULT_TCP, type=_host_port, metavar="HOST:PORT",
+                       help="serve a protocol that travels over HTTP (POST /api.json); default "
+                            f"{DEFAULT_TCP}")
     serve.add_argument("--state", metavar="DIR", type=Path,
                        help="keep the device (ФН archive, settings, clock) in DIR across restarts")
     serve.add_argument("--tape", metavar="FILE",
@@ -80,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--timezone", type=_utc_offset, metavar="OFFSET",
                        help="zone of the device clock and its documents, e.g. +03:00 (default: kept in --state, "
                             "else the host's); the clock never follows the host into a DST change")
+    serve.add_argument("--baud", type=int, metavar="N",
+                       help="pace bytes as a real serial line at N baud (8N1: 10 bits a byte), both ways")
     serve.add_argument("--max-connections", type=int, default=64, metavar="N",
                        help="TCP clients served at once; one more is closed at once (default 64)")
     serve.add_argument("--idle-timeout", type=float, default=600.0, metavar="SECONDS",
@@ -96,10 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
                                     "(e.g. a scale's set-weight)")
     control.add_argument("args", nargs="*", help="advance-clock SECONDS | fault NAME [VALUE] | ofd SECONDS|never | "
                                                 "KEY=VALUE ... for a family's op")
+    server = sub.add_parser("kkt-server", help="run an emulated Incotex «Сервер ККТ» (goods base, sales journal)",
+                            add_help=False)
+    server.add_argument("server_args", nargs=argparse.REMAINDER)
     models_cmd = sub.add_parser("models", help="list the models the emulator presents")
     models_cmd.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="start an emulator on a pty, register it, sell a receipt, print the tape")
-    demo.add_argument("--family", choices=families, default=_default_family())
+    demo.add_argument("--family", choices=[f for f in families if get_family(f).fiscal], default=_default_family())
     demo.add_argument("--transport", metavar="VARIANT", help="the family's link variant (default: its own)")
     return parser
 
@@ -192,9 +201,16 @@ def _write_token(state: Path | None, token: str) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    if not args.pty and args.tcp is None:
-        raise _fail("give --pty and/or --tcp [HOST:PORT]", "укажите --pty и/или --tcp [HOST:PORT]")
+    if not args.pty and args.tcp is None and args.http is None:
+        raise _fail("give --pty, --tcp [HOST:PORT] and/or --http [HOST:PORT]",
+                    "укажите --pty, --tcp [HOST:PORT] и/или --http [HOST:PORT]")
     variant = _variant(args.family, args.transport)
+    if args.http is not None and variant not in get_family(args.family).http_variants:
+        raise _fail(f"--http serves {args.family} {', '.join(get_family(args.family).http_variants) or 'nothing'}, "
+                    f"not {variant}", f"--http не подходит для {args.family} {variant}")
+    if args.baud is not None and not 50 <= args.baud <= 4_000_000:
+        raise _fail(f"--baud must be 50..4000000, not {args.baud}",
+                    f"--baud должно быть от 50 до 4000000, а не {args.baud}")
     _check_state(args.state)
     tape = _open_tape(args.tape, args.tape_width)
     try:
@@ -209,10 +225,11 @@ def _serve(args: argparse.Namespace) -> int:
     if args.state is not None:
         ready["state"] = str(args.state)
     pty_att = None
+    http_att: Any = None
     control_server = None
     try:
         if args.pty:
-            pty_att = PtyAttachment(device, variant, loop=loop, link=args.link).start()
+            pty_att = PtyAttachment(device, variant, loop=loop, link=args.link, baud=args.baud).start()
             ready["pty"] = pty_att.path
             if args.link:
                 ready["link"] = args.link
@@ -220,13 +237,21 @@ def _serve(args: argparse.Namespace) -> int:
         if args.tcp is not None:
             host, port = args.tcp
             _warn_if_exposed("the device", host)
-            tcp_att = TcpAttachment(device, variant, host=host, port=port, loop=loop).start()
+            tcp_att = TcpAttachment(device, variant, host=host, port=port, loop=loop, baud=args.baud).start()
             ready["tcp"] = {"host": tcp_att.host, "port": tcp_att.port}
             ready["urls"].append(_device_url(args.family, "tcp", f"{tcp_att.host}:{tcp_att.port}", variant))
+        if args.http is not None:
+            from .attach.http import HttpAttachment
+
+            host, port = args.http
+            _warn_if_exposed("the HTTP endpoint", host)
+            http_att = HttpAttachment(device, variant, host=host, port=port).start()
+            ready["http"] = {"host": http_att.host, "port": http_att.port, "path": http_att.path}
+            ready["urls"].append(_device_url(args.family, "http", f"{http_att.host}:{http_att.port}", variant))
         if args.control is not None:
             host, port = args.control
             _warn_if_exposed("the control port", host)
-            token = secrets.token_urlsafe(18)
+            token = secrets.token_hex(16)  # hex: never starts with "-", so `--token TOKEN` always parses
             control_server = ControlServer(DeviceControl(device), host, port, token=token,
                                            durable=args.state is not None).start()
             _write_token(args.state, token)
@@ -235,6 +260,8 @@ def _serve(args: argparse.Namespace) -> int:
         loop.stop()
         if pty_att is not None:
             pty_att.stop()
+        if http_att is not None:
+            http_att.stop()
         device.close()
         what = exc.strerror or str(exc)
         raise _fail(f"cannot serve: {what}" + (f" ({exc.filename})" if exc.filename else ""),
@@ -255,6 +282,8 @@ def _serve(args: argparse.Namespace) -> int:
         control_server.stop()
     if pty_att is not None:
         pty_att.stop()
+    if http_att is not None:
+        http_att.stop()
     device.close()
     return 0
 
@@ -410,6 +439,10 @@ def _main(argv: Sequence[str] | None) -> int:
             return _models(args)
         if args.command == "control":
             return _control(args)
+        if args.command == "kkt-server":
+            from .kkt_server.__main__ import main as server_main
+
+            return server_main(args.server_args)
         return _demo(args)
     except KeyboardInterrupt as exc:
         return report("kkt-emu", exc, as_json=False, lang=language())

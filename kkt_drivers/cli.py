@@ -21,13 +21,14 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from . import __version__
+from . import __version__, scale_cli
 from .cli_support import INTERRUPTED, INVALID, OK, language, report, run, safe_print
 from .connect import DEFAULT_DEVICE, default_device
 from .errors import ConfigurationError, KktError, Timeout, TransportError
-from .families import get_family
+from .families import family_names, get_family
 from .jsonio import (
     correction_from_json,
     kopecks,
@@ -196,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cashier", default="Кассир", help="cashier name for documents")
     parser.add_argument("--lang", choices=("ru", "en"), help="language of messages (default: the locale's)")
     sub = parser.add_subparsers(dest="command", required=True)
+    for name, command in family_commands().items():
+        cmd = sub.add_parser(name, help=f"{command.help} [{command.family}]")
+        if command.add_arguments is not None:
+            command.add_arguments(cmd)
+        cmd.add_argument("--json", action="store_true", dest="json_sub", help=argparse.SUPPRESS)
+    scale_cli.add_scale_parser(sub)
     for name, (text, _) in COMMANDS.items():
         cmd = sub.add_parser(name, help=text)
         if name in ("sell", "refund", "buy", "buy-refund", "correction", "register", "reregister"):
@@ -211,6 +218,30 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--yes", action="store_true", help="confirm: this changes a real register for good")
         cmd.add_argument("--json", action="store_true", dest="json_sub", help=argparse.SUPPRESS)
     return parser
+
+
+@dataclass(frozen=True)
+class _FamilyCommand:
+    family: str
+    help: str
+    run: Callable[..., tuple[Any, str]]
+    add_arguments: Callable[[Any], None] | None
+    needs_device: bool
+
+
+def family_commands() -> dict[str, _FamilyCommand]:
+    """Commands the device families add (each family's descriptor lists its own)."""
+    found: dict[str, _FamilyCommand] = {}
+    for name in family_names():
+        try:
+            commands = get_family(name).cli_commands()
+        except KktError:
+            continue
+        for command_name, command in commands.items():
+            if command_name not in COMMANDS and command_name != "scale":
+                found.setdefault(command_name, _FamilyCommand(name, command.help, command.run, command.add_arguments,
+                                                              command.needs_device))
+    return found
 
 
 def _inputs(args: argparse.Namespace) -> Any:
@@ -267,8 +298,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    as_json = args.json or args.json_sub
+    as_json = args.json or getattr(args, "json_sub", False)
     lang = language(args.lang)
+    if args.command == "scale":
+        return scale_cli.run(args, device=args.device or default_device(), as_json=as_json)
+    family_command = family_commands().get(args.command)
     url = args.device or default_device()
     fallback = args.device is None and not os.environ.get("KKT_DEVICE")
     try:
@@ -285,8 +319,12 @@ def _main(argv: Sequence[str] | None) -> int:
                     f"нет --device и $KKT_DEVICE: команда выполняется на временном эмуляторе ({url}); его документы "
                     "исчезнут после выхода kkt — запустите `kkt-emu serve` и укажите --device")
             safe_print(f"kkt: {note}", stream=sys.stderr)
-        with Kkt.open(url, cashier=Cashier(args.cashier)) as kkt:
-            result, text = COMMANDS[args.command][1](kkt, args)
+        if family_command is not None and not family_command.needs_device:
+            result, text = family_command.run(args)
+        else:
+            with Kkt.open(url, cashier=Cashier(args.cashier)) as kkt:
+                result, text = (family_command.run(kkt, args) if family_command is not None
+                                else COMMANDS[args.command][1](kkt, args))
     except KeyboardInterrupt as exc:
         document = getattr(exc, "kkt_document", None)
         extra = {"document": to_jsonable(document)} if document is not None else {}

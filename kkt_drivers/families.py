@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import abc
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import ConfigurationError
 
@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 #: name → "module:attribute" of the family's :class:`Family` descriptor
 BUILTIN_FAMILIES: dict[str, str] = {
     "atol": "kkt_drivers.drivers.atol.family:FAMILY",
+    "massak": "kkt_drivers.drivers.massak.family:FAMILY",
+    "cas": "kkt_drivers.drivers.cas.family:FAMILY",
+    "caslp": "kkt_drivers.drivers.caslp.family:FAMILY",
+    "shtrihprint": "kkt_drivers.drivers.shtrihprint.family:FAMILY",
+    "shtrih": "kkt_drivers.drivers.shtrih.family:FAMILY",
+    "mercury": "kkt_drivers.drivers.mercury.family:FAMILY",
 }
 ENTRY_POINT_GROUP = "kkt_drivers.families"
 #: the device used when neither an argument nor ``$KKT_DEVICE`` names one
@@ -40,6 +46,16 @@ class FamilyOptions:
     """A family's parsed URL options; ``variant`` picks one of its links (ATOL: ``v2`` or ``v3``)."""
 
     variant: str = "default"
+
+
+@dataclass(frozen=True)
+class FamilyCommand:
+    """A ``kkt`` command a family adds: ``run(kkt, args)`` on a device, or ``run(args)`` without one."""
+
+    help: str
+    run: Callable[..., tuple[Any, str]]
+    add_arguments: Callable[[Any], None] | None = None
+    needs_device: bool = True
 
 
 class Family(abc.ABC):
@@ -72,6 +88,10 @@ class Family(abc.ABC):
         """The URL options that select ``variant`` (empty for a family with one link)."""
         if variant not in self.variants:
             raise ConfigurationError(f"{self.name} has no variant {variant!r}; known: {', '.join(self.variants)}")
+        return {}
+
+    def cli_commands(self) -> Mapping[str, FamilyCommand]:
+        """``kkt`` commands of this family's own (its server, its goods base…); imported only when asked."""
         return {}
 
     @abc.abstractmethod

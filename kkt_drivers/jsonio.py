@@ -123,7 +123,8 @@ def check_schema(data: Any, name: str) -> None:
     if not errors:
         return
     error = errors[0]
-    field = name + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+    field = path or name
     message = error.message
     wanted = str(error.validator_value)
     if error.validator == "type" and isinstance(error.instance, (int, float)) and "string" in wanted:

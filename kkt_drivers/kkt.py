@@ -13,11 +13,13 @@ from dataclasses import replace
 from datetime import datetime
 
 from .connect import connect
+from .discounts import spread_discount
 from .errors import ConfigurationError, DeviceError, NotExecuted, ProtocolError, UnknownOutcome
 from .ffd import decode_document
 from .ffd.enums import TaxationSystem
 from .ffd.tlv import encode_tlv
 from .register import FiscalRegister, Op
+from .requisites import check_correction_type, check_item, needs_ffd, receipt_requisites
 from .settle import (
     CORRECTION,
     FN_CLOSE,
@@ -267,19 +269,25 @@ class Kkt:
             return True
 
     def _receipt(self, kind: ReceiptType, receipt: Receipt) -> ReceiptResult:
-        self._require(Op.RECEIPT, *((Op.RECEIPT_DISCOUNT,) if receipt.discount else ()))
+        self._require(Op.RECEIPT)
         validate_cashier(self.cashier, self.device.limits)  # everything before any byte goes out
         taxation = validate_receipt(receipt, self.taxation, self.device.limits)
-        contact = buyer_contact(receipt.buyer) if receipt.buyer is not None else None
+        # the FFD version decides which requisites may go: known after register(), else read from the ФН —
+        # only when the receipt carries requisites that differ between versions
+        ffd = self.ffd if self.ffd in ("1.05", "1.2") else (self.fn_ffd() or "1.05") if needs_ffd(receipt) else "1.05"
+        requisites = receipt_requisites(receipt, ffd)  # checked and encoded before a byte of the receipt goes out
         d = self.device
+        native = bool(receipt.discount) and d.supports(Op.RECEIPT_DISCOUNT)
+        # a receipt discount the register cannot spread itself is spread here, in kopecks that add up
+        items = receipt.items if native else spread_discount(receipt.items, receipt.discount)
 
         def body() -> None:
-            for item in receipt.items:
-                d.add_position(item, ffd=self._ffd_or_default())
-            if receipt.discount:
+            for item in items:
+                d.add_position(item, ffd=ffd)
+            if native:
                 d.receipt_discount(receipt.discount)
-            if contact is not None:
-                d.add_requisite(1008, self._value(1008, contact))
+            for tag, value in requisites:
+                d.add_requisite(tag, value)
 
         return self._document(kind, False, body, taxation, receipt.payments, receipt.total)
 
@@ -368,6 +376,10 @@ class Kkt:
         ffd = self.fn_ffd()
         if ffd != self.ffd:  # learnt from the ФН just now: check the form again
             validate_correction(correction, self.taxation, ffd, self.device.limits)
+        version = ffd if ffd in ("1.05", "1.2") else "1.05"
+        check_correction_type(int(correction.type), version)
+        for index, item in enumerate(correction.items):
+            check_item(item, version, f"items[{index}]")
         # a basis date may not be later than the device's own date (a read-only query)
         check_date(correction.basis_date, "basis_date", self.device.device_status().datetime.date())
         contact = buyer_contact(correction.buyer) if correction.buyer is not None else None
@@ -377,7 +389,7 @@ class Kkt:
             d.add_requisite(1173, self._value(1173, int(correction.correction_type)))
             d.add_requisite(1174, encode_basis(correction, ffd))
             for item in correction.items:
-                d.add_position(item, ffd=ffd or "1.05")
+                d.add_position(item, ffd=version)
             for rate, amount in correction.vat_amounts:
                 d.add_requisite(VAT_SUM_TAG[int(rate)], self._value(VAT_SUM_TAG[int(rate)], amount))
             if contact is not None:

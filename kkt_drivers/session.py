@@ -61,6 +61,8 @@ class Session:
         self.broken = False
         #: the device has answered at least once on this session
         self.answered = False
+        #: any byte at all has come back on this session
+        self.heard = False
 
     @contextmanager
     def operation(self) -> Iterator[None]:
@@ -88,24 +90,27 @@ class Session:
         with self.operation():
             if self.broken:
                 self.reconnect()
-            # a device that has never answered gets no second try: a wrong port or transport fails fast
-            attempts = 1 + (self.idempotent_retries if idempotent and self.answered else 0)
-            for attempt in range(attempts):
+            attempt = 0
+            while True:
                 try:
                     answer = self._run(message, timeout, idempotent)
                     self.answered = True
                     return answer
                 except Timeout as exc:
-                    if attempt + 1 >= attempts:
+                    attempt += 1
+                    # a query is asked again, unless the line has never carried a byte back (a wrong port or
+                    # transport fails fast)
+                    if not (idempotent and self.heard and attempt <= self.idempotent_retries):
                         raise self._explain(exc, idempotent) from exc
-            raise AssertionError("unreachable")
 
     def _explain(self, exc: Timeout, idempotent: bool) -> Timeout:
         """A query cannot have changed anything, and a device that never answered may be no device at all."""
         where = self.transport.address or "the device"
         if not self.answered:
+            maybe = exc.maybe_executed and not idempotent
+            detail = str(exc) if maybe else str(exc).replace("; the command may have been executed", "")
             return Timeout(f"nothing at {where} answered (is it the right port, device family, transport and "
-                           f"baud rate?): {exc}", phase=exc.phase, maybe_executed=exc.maybe_executed and not idempotent,
+                           f"baud rate?): {detail}", phase=exc.phase, maybe_executed=maybe,
                            message_ru=f"устройство по адресу {where} не отвечает (верны ли порт, семейство, протокол "
                                       f"обмена и скорость?)")
         if idempotent and exc.maybe_executed:
@@ -135,6 +140,7 @@ class Session:
                 remaining = deadline - time.monotonic()
                 data = self.transport.read(remaining) if remaining > 0 else b""
                 if data:
+                    self.heard = True
                     self._emit("rx", data)
                     actions = link.receive(data)
                 elif time.monotonic() >= deadline:

@@ -287,6 +287,10 @@ class Registration:
     autonomous: bool = False
     services: bool = False
     internet: bool = False
+    #: trades in marked goods (Честный знак): FFD 1.2 registers it in 1290 «признаки условий применения ККТ»
+    marked_goods: bool = False
+    #: trades in excise goods (1207; 1290 in FFD 1.2)
+    excise: bool = False
 
 
 @dataclass(frozen=True)

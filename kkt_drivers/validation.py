@@ -297,7 +297,7 @@ def validate_correction(correction: CorrectionReceipt, registered: TaxationSyste
         if not correction.payments:
             raise InvalidReceipt("payments", "a correction needs at least one amount",
                                  "в коррекции должна быть хотя бы одна сумма")
-        _check_payments(correction.payments, 0, limits)
+        _check_payments(correction.payments, correction.total, limits)  # the amounts are the total
     vat_total = 0
     for index, pair in enumerate(correction.vat_amounts):
         rate, amount = pair
@@ -334,7 +334,7 @@ def validate_registration(reg: Registration, limits: DeviceLimits = DEFAULT_LIMI
     if not isinstance(reg.taxation, TaxationSystem) or not reg.taxation or reg.taxation & ~_ALL_TAXATION:
         raise InvalidReceipt("taxation", f"name one or more taxation systems, got {reg.taxation!r}",
                              f"укажите одну или несколько систем налогообложения, получено {reg.taxation!r}")
-    for flag in ("autonomous", "services", "internet"):
+    for flag in ("autonomous", "services", "internet", "marked_goods", "excise"):
         if not isinstance(getattr(reg, flag), bool):
             raise InvalidReceipt(flag, f"must be true or false, got {getattr(reg, flag)!r}",
                                  f"должно быть true или false, получено {getattr(reg, flag)!r}")
@@ -349,6 +349,9 @@ def validate_registration(reg: Registration, limits: DeviceLimits = DEFAULT_LIMI
     if not isinstance(reg.ffd, str) or reg.ffd not in FFD_VERSIONS:
         raise InvalidReceipt("ffd", f"must be the text \"1.05\" or \"1.2\", got {reg.ffd!r}",
                              f"должна быть строкой \"1.05\" или \"1.2\", получено {reg.ffd!r}")
+    if reg.marked_goods and reg.ffd != "1.2":
+        raise InvalidReceipt("marked_goods", "marked goods are registered in FFD 1.2 only",
+                             "маркированные товары регистрируются только в ФФД 1.2")
     if new_fn_number is not None:
         problem = fn_number_problem(new_fn_number)
         if problem:

@@ -67,7 +67,7 @@ def _handle(control: DeviceControl, request: Any, *, durable: bool = False) -> d
     op = request["op"]
     if op == "reset":
         if durable and request.get("confirm") is not True:
-            raise ValueError("reset wipes the device's state directory (its whole ФН archive): send "
+            raise ValueError("reset wipes the device's state directory (its archive and settings): send "
                              "\"confirm\": true (kkt-emu control ... reset --force)")
         control.reset()
         return {}

@@ -36,7 +36,7 @@ class PtyAttachment:
         self.path = ""
 
     def start(self) -> PtyAttachment:
-        if not hasattr(os, "openpty"):
+        if os.name == "nt":
             raise OSError("pseudo-terminals are not available on this system (Windows): use --tcp")
         import tty
 

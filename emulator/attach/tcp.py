@@ -15,7 +15,11 @@ from .loop import Endpoint, ServerLoop
 
 class TcpAttachment:
     def __init__(self, device: VirtualDevice, variant: str, *, host: str = "127.0.0.1", port: int = 0,
-                 loop: ServerLoop | None = None) -> None:
+                 loop: ServerLoop | None = None, baud: int | None = None) -> None:
+        """``baud``: pace the bytes both ways as a serial line at that rate (8N1); None serves at full speed."""
+        if baud is not None and baud <= 0:
+            raise ValueError(f"baud must be positive, not {baud}")
+        self.baud = baud
         self.device = device
         self.variant = variant
         self.host, self.port = host, port
@@ -38,7 +42,9 @@ class TcpAttachment:
         return self
 
     def _accept(self, client: socket.socket) -> Endpoint:
-        return Endpoint(client.fileno(), connect_to(self.device, self.variant), sock=client)
+        connection = connect_to(self.device, self.variant)
+        connection.baud = self.baud
+        return Endpoint(client.fileno(), connection, sock=client)
 
     def stop(self) -> None:
         if self.loop is not None and self._own_loop:

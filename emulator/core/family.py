@@ -26,6 +26,8 @@ class EmulatedFamily(abc.ABC):
     fiscal: ClassVar[bool] = True
     #: faults of this family's links: name -> default value (its type is the fault's type)
     link_faults: ClassVar[Mapping[str, FaultValue]] = {}
+    #: variants served over HTTP (``kkt-emu serve --http``) rather than over a byte pipe
+    http_variants: ClassVar[tuple[str, ...]] = ()
 
     @abc.abstractmethod
     def models(self) -> list[ModelInfo]:

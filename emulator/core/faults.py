@@ -15,7 +15,7 @@ byte pipe or on whole commands, so they work for every family:
 ``disconnect_command`` execute the next command with this code, then hang up without answering
                      (TCP and in-process; a pty cannot hang up, so there it acts as a lost answer)
 
-A family declares faults of its own link (ATOL: ``nak`` for v2, ``async_answers`` for v3) when the plan
+A family declares faults of its own link (ATOL: ``nak`` for v2, ``sync_answers`` for v3) when the plan
 is made; its links read them from :attr:`FaultPlan.link`. Randomness (garbage bytes) comes from a seeded
 generator, so a run can be repeated.
 """

@@ -18,6 +18,11 @@ from ..core.tape import Tape
 
 BUILTIN_PERSONALITIES: dict[str, str] = {
     "atol": "kkt_emu.personalities.atol.family:FAMILY",
+    "massak": "kkt_emu.personalities.massak.family:FAMILY",
+    "cas": "kkt_emu.personalities.cas.family:FAMILY",
+    "caslp": "kkt_emu.personalities.caslp.family:FAMILY",
+    "shtrih": "kkt_emu.personalities.shtrih.family:FAMILY",
+    "mercury": "kkt_emu.personalities.mercury.family:FAMILY",
 }
 ENTRY_POINT_GROUP = "kkt_emu.personalities"
 

@@ -26,6 +26,13 @@ Fixtures
                         (``kkt_driver`` is the same fixture under its older name)
     ``kkt``             the unified :class:`~kkt_drivers.kkt.Kkt` API over that driver
     ``kkt_emulator``    the emulator's control API (skips on a real device)
+    ``scale_url``       a scale under test: the scale families among the targets above (ids like
+                        ``massak-pty``); tests using it run once per scale target
+    ``scale``           a connected :class:`~kkt_drivers.scale.Scale` — a
+                        :class:`~kkt_drivers.scale.LabelScale` when the scale has a goods memory — started
+                        fresh on an emulator, its upload state kept in memory
+    ``scale_emulator``  the scale emulator's control ops (``scale_emulator.op("set_weight", value=1.5)``);
+                        skips on a real device
 """
 
 from __future__ import annotations
@@ -43,6 +50,8 @@ from ..errors import ConfigurationError
 from ..families import family_names, get_family
 from ..kkt import Kkt
 from ..register import FiscalRegister
+from ..scale import Scale
+from ..scale_device import ScaleDevice
 from ..transport.base import EmulatorControl
 from ..url import resolve_device_url
 
@@ -133,6 +142,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "device_url" in metafunc.fixturenames:
         targets = metafunc.config.stash[_TARGETS]
         metafunc.parametrize("device_url", [t.url for t in targets], ids=[t.id for t in targets])
+    if "scale_url" in metafunc.fixturenames:
+        scales = scale_targets(metafunc.config.stash[_TARGETS])
+        metafunc.parametrize("scale_url", [t.url for t in scales], ids=[t.id for t in scales])
 
 
 def _target(config: pytest.Config, url: str) -> Target | None:
@@ -143,7 +155,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     allow = config.getoption("--allow-irreversible")
     for item in items:
         callspec = getattr(item, "callspec", None)
-        url = callspec.params.get("device_url") if callspec is not None else None
+        url = callspec.params.get("device_url", callspec.params.get("scale_url")) if callspec is not None else None
         target = _target(config, url) if url is not None else None
         if target is None:
             continue
@@ -206,3 +218,60 @@ def kkt_emulator(kkt_device: DeviceDriver) -> EmulatorControl:
     if control is None:
         pytest.skip("needs the emulator's control API")
     return control  # type: ignore[no-any-return]
+
+
+# -- scales ---------------------------------------------------------------------------------------------
+
+
+def scale_targets(targets: list[Target]) -> list[Target]:
+    """The targets that are scales (family kind ``scale``)."""
+    return [t for t in targets if get_family(t.family).kind == "scale"]
+
+
+@pytest.fixture
+def scale(scale_url: str) -> Iterator[Scale]:
+    """A connected scale facade; an emulated scale starts from its initial state."""
+    from ..scale import LabelScale
+    from ..scale_device import ScaleOp
+    from ..scale_upload import UploadState
+
+    device = connect(scale_url)
+    try:
+        control = device.emulator
+        if control is not None:
+            control.reset()
+        if not isinstance(device, ScaleDevice):
+            pytest.skip(f"{device.family} devices are not scales")
+        facade = LabelScale(device, state=UploadState.open(None)) if device.supports(ScaleOp.PLU_WRITE) \
+            else Scale(device)
+        yield facade
+    finally:
+        device.close()
+
+
+class ScaleEmulator:
+    """The control ops of an emulated scale, in-process: ``op(name, **fields)`` returns the reply's fields and
+    raises ``ValueError`` for a refused op, as the control port would answer."""
+
+    def __init__(self, control: Any) -> None:
+        self.control = control
+
+    def op(self, name: str, **request: Any) -> dict[str, Any]:
+        with self.control.device.lock:
+            reply = self.control.personality.control(name, request)
+        if reply is None:
+            raise ValueError(f"unknown op {name!r}")
+        return dict(reply)
+
+    def set_fault(self, name: str, value: float | int | bool | str = 1) -> None:
+        self.control.set_fault(name, value)
+
+
+@pytest.fixture
+def scale_emulator(scale: Scale) -> ScaleEmulator:
+    """Control ops of the emulated scale behind ``scale``; skips on a real device."""
+    control: Any = scale.device.emulator
+    if control is None:
+        pytest.skip("needs the emulator's control API")
+    return ScaleEmulator(control)
+

@@ -7,9 +7,11 @@ from ..url import ResolvedUrl, emulator_attachment
 from .base import EmulatorControl, Transport
 from .serial import SerialTransport
 from .tcp import TcpTransport
+from .udp import UdpTransport
 from .usb import UsbTransport, parse_usb_address
 
-__all__ = ["EmulatorControl", "SerialTransport", "TcpTransport", "Transport", "UsbTransport", "open_transport"]
+__all__ = ["EmulatorControl", "SerialTransport", "TcpTransport", "Transport", "UdpTransport", "UsbTransport",
+           "open_transport"]
 
 _PYSERIAL_SCHEMES = {"socket": "socket://", "rfc2217": "rfc2217://", "spy": "spy://"}
 
@@ -48,6 +50,15 @@ def make_transport(resolved: ResolvedUrl) -> Transport:
         return TcpTransport(host, port)
     if url.connection == "usb":
         return UsbTransport(*parse_usb_address(url.address))
+    if url.connection == "udp":
+        host, port = _host_port(url.address, resolved.family.default_tcp_port)
+        return UdpTransport(host, port)
+    if url.connection == "http":  # a service taking one message per POST: <family>+http://host:port[/path]
+        from .http import DEFAULT_PATH, HttpTransport
+
+        where, _, path = url.address.strip("/").partition("/")
+        host, port = _host_port(where, resolved.family.default_tcp_port)
+        return HttpTransport(host, port, path=options.get("path") or "/" + (path or DEFAULT_PATH.lstrip("/")))
     raise ConfigurationError(f"no transport for {url}")
 
 

@@ -177,7 +177,6 @@ def test_invalid_receipts_are_refused_before_any_byte(kkt: Kkt) -> None:
     assert sent == []
 
 
-@pytest.mark.requires("receipt_discount")
 def test_discounts_on_a_position_and_on_the_whole_receipt(kkt: Kkt, registration: Registration) -> None:
     from decimal import Decimal
 

@@ -89,11 +89,13 @@ def test_v2_nak_storm_is_survived_up_to_the_retry_limit(scheme: str) -> None:
         control.set_fault("nak", 0)
 
 
+@pytest.mark.parametrize("sync", [False, True], ids=["async-on-f0", "sync-in-reply"])
 @pytest.mark.parametrize("scheme", ATTACH)
-def test_v3_asynchronous_results_arrive_on_id_f0(scheme: str) -> None:
+def test_v3_driver_takes_results_in_either_style(scheme: str, sync: bool) -> None:
+    """A real register answers a NeedResult task on packet F0; the driver also takes a result in the reply."""
     driver, control = _open(scheme, "v3")
     with driver:
-        control.set_fault("async_answers", True)
+        control.set_fault("sync_answers", sync)
         before = control.commands_executed
         driver.enter_mode(AtolMode.PROGRAMMING, SYSADMIN_PASSWORD)
         assert driver.status().mode.mode is AtolMode.PROGRAMMING

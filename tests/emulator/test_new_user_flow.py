@@ -52,7 +52,7 @@ def test_register_sell_see_tape_restart_and_read_back(tmp_path: Path, transport:
     proc, ready = _serve(state, tape, transport)
     url = ready["urls"][0]
     try:
-        registered = _kkt(url, "register", str(EXAMPLES / "registration.json"))
+        registered = _kkt(url, "register", str(EXAMPLES / "registration.json"), "--yes")
         assert registered["number"] == 1
         assert _kkt(url, "open-shift")["number"] == 2
         sold = _kkt(url, "sell", str(EXAMPLES / "receipt.json"))
@@ -87,13 +87,13 @@ def test_cli_cash_and_reregistration(tmp_path: Path) -> None:
     proc, ready = _serve(state, tape, "v3")
     url = ready["urls"][0]
     try:
-        _kkt(url, "register", str(EXAMPLES / "registration.json"))
+        _kkt(url, "register", str(EXAMPLES / "registration.json"), "--yes")
         _kkt(url, "open-shift")
         assert _kkt(url, "cash-in", "1500.00") == {"amount": 150000, "drawer": 150000}
         assert _kkt(url, "cash-out", "200.50") == {"amount": 20050, "drawer": 129950}
         refused = subprocess.run([sys.executable, "-m", "kkt_drivers.cli", "--device", url, "cash-out", "5000"],
                                  capture_output=True, text=True, timeout=60)
-        assert refused.returncode == 1 and "0x98" in refused.stderr  # В ККТ нет денег для выплаты
+        assert refused.returncode == 3 and "0x98" in refused.stderr  # В ККТ нет денег для выплаты
         corrected = _kkt(url, "correction", str(EXAMPLES / "correction.json"))
         assert corrected["document"]["document_type"] == 31 and corrected["change"] == 0
         fns = _kkt(url, "document", str(corrected["document"]["number"]))["fns_json"]
@@ -102,7 +102,7 @@ def test_cli_cash_and_reregistration(tmp_path: Path) -> None:
         fns = _kkt(url, "document", str(returned["document"]["number"]))["fns_json"]
         assert fns["receipt"]["operationType"] == 4  # возврат расхода
         _kkt(url, "z-report")
-        changed = _kkt(url, "reregister", str(EXAMPLES / "registration.json"), "--reason", "3")
+        changed = _kkt(url, "reregister", str(EXAMPLES / "registration.json"), "--reason", "3", "--yes")
         assert changed["number"] == 6 and changed["document_type"] == 11
     finally:
         _stop(proc)

@@ -42,7 +42,8 @@ def test_the_emulator_keeps_answering_after_the_killer_packet() -> None:
     assert conn.take_output() == b"" and device.incidents.total == 0
     conn.receive(_status_packet(1, 1))
     answers = [e for e in AtolV3Framer().feed(conn.take_output()) if isinstance(e, Packet)]
-    assert answers and answers[0].data[:2] == b"\xa3\x44"  # the 3F answer
+    # queued (A1), then the 3F answer as the asynchronous result of task 1 on packet F0
+    assert [a.data[:1] for a in answers] == [b"\xa1", b"\xa6"] and answers[1].data[1:3] == b"\x01\x44"
 
 
 def test_the_host_link_ignores_the_killer_packet() -> None:

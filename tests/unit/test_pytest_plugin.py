@@ -25,16 +25,19 @@ def test_irrev(device_url):
     pass
 """
 
+#: the plugin runs under the project's own addopts otherwise; these tests pin one family
+ATOL_ONLY = ("-p", "no:cacheprovider", "-o", "addopts=--emu-families=atol")
+
 
 def _outcomes(pytester: pytest.Pytester, *args: str) -> dict[str, int]:
     pytester.makepyfile(test_sample=SAMPLE)
-    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", *args)
+    result = pytester.runpytest(*ATOL_ONLY, *args)
     return result.parseoutcomes()
 
 
 def test_default_is_one_in_process_emulator(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_sample=SAMPLE)
-    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "-v")
+    result = pytester.runpytest(*ATOL_ONLY, "-v")
     result.stdout.fnmatch_lines(["*test_any?atol-v3-inprocess?*PASSED*"])
     assert result.parseoutcomes() == {"passed": 3, "skipped": 1}  # hardware is skipped on an emulator
 
@@ -58,13 +61,13 @@ def test_kkt_device_environment_variable_selects_the_device(pytester: pytest.Pyt
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KKT_DEVICE", "atol:///dev/ttyUSB7")
     pytester.makepyfile(test_sample=SAMPLE)
-    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "-v")
+    result = pytester.runpytest(*ATOL_ONLY, "-v")
     result.stdout.fnmatch_lines(["*test_any?atol:///dev/ttyUSB7?*PASSED*"])
 
 
 def test_bad_attachment_name_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_sample=SAMPLE)
-    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "--emu-attachments=serial")
+    result = pytester.runpytest(*ATOL_ONLY, "--emu-attachments=serial")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown*serial*"])
 
@@ -79,7 +82,7 @@ def test_mode_starts_in_select(kkt_driver, kkt_emulator, round):
     assert kkt_driver.status().mode.mode is AtolMode.SELECT
     kkt_driver.enter_mode(AtolMode.PROGRAMMING, 30)
 """)
-    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "--emu-attachments=inprocess,tcp")
+    result = pytester.runpytest(*ATOL_ONLY, "--emu-attachments=inprocess,tcp")
     assert result.parseoutcomes() == {"passed": 4}
 
 
@@ -106,7 +109,7 @@ def test_needs_a_kkt_server(device_url):
 
 def test_family_and_requires_markers_skip_with_the_reason(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_families=FAMILY_SAMPLE)
-    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "-rs")
+    result = pytester.runpytest(*ATOL_ONLY, "-rs")
     assert result.parseoutcomes() == {"passed": 2, "skipped": 2}
     result.stdout.fnmatch_lines(["*speaks the someone-else protocol; atol has its own*",
                                  "*atol devices have no kkt_server (NotSupported)*"])
@@ -114,16 +117,16 @@ def test_family_and_requires_markers_skip_with_the_reason(pytester: pytest.Pytes
 
 def test_emu_families_chooses_families_and_refuses_unknown_ones(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_sample=SAMPLE)
-    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "--emu-families=atol", "-v")
+    result = pytester.runpytest(*ATOL_ONLY, "--emu-families=atol", "-v")
     result.stdout.fnmatch_lines(["*test_any?atol-v3-inprocess?*PASSED*"])
-    bad = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "--emu-families=nosuch")
+    bad = pytester.runpytest(*ATOL_ONLY, "--emu-families=nosuch")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
     bad.stderr.fnmatch_lines(["*--emu-families: unknown*nosuch*known: *atol*"])
 
 
 def test_a_bad_device_url_is_a_usage_error_naming_the_owner(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_sample=SAMPLE)
-    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=", "--device",
+    result = pytester.runpytest(*ATOL_ONLY, "--device",
                                 "atol+tcp://192.0.2.1:5555?baudrate=9600")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*'baudrate' is an option of serial, *connections, not of atol+tcp:// URLs*"])

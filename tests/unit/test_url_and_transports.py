@@ -36,7 +36,7 @@ def test_url_grammar(url: str, family: str, connection: str, address: str, gener
 
 
 @pytest.mark.parametrize("url", [
-    "/dev/ttyUSB0", "shtrih:///dev/ttyUSB0", "atol+carrier-pigeon://x", "atol+tcp://", "emu://mercury",
+    "/dev/ttyUSB0", "nosuch:///dev/ttyUSB0", "atol+carrier-pigeon://x", "atol+tcp://", "emu://nosuch",
     "atol:///dev/ttyUSB0?transport=v5", "atol:///dev/ttyUSB0?password=12345", "atol:///dev/ttyUSB0?password=abcd",
 ])
 def test_bad_urls_are_refused_with_a_reason(url: str) -> None:
