@@ -73,6 +73,8 @@ class Family(abc.ABC):
     #: the operations the family's driver implements (kkt_drivers.register.Op names)
     capabilities: ClassVar[frozenset[str]] = frozenset()
     default_baudrate: ClassVar[int] = 115200
+    #: the serial line's parity (``none``, ``even`` or ``odd``; 8 data bits and 1 stop bit always)
+    default_parity: ClassVar[str] = "none"
     default_tcp_port: ClassVar[int | None] = None
     #: an emulator personality of this family ships with kkt_emu
     emulated: ClassVar[bool] = True

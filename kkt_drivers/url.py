@@ -21,8 +21,8 @@
 ``emu://<family>`` starts an in-process emulator; ``emu+pty://`` and ``emu+tcp://`` start one in a
 background thread, attached through a pty or a 127.0.0.1 TCP port, and connect to it.
 
-Options belong to an owner, and each owner takes only its own: the connection (``baudrate`` and
-``timeout`` on serial-like connections), the family (for ATOL ``transport`` and ``password``), and on
+Options belong to an owner, and each owner takes only its own: the connection (``baudrate``,
+``parity`` and ``timeout`` on serial-like connections), the family (for ATOL ``transport`` and ``password``), and on
 ``emu`` URLs the emulator (``model``, ``name``, ``state``, ``ffd``). An option nobody owns is refused
 with a message that names whose option it is, so a typo or a misplaced option never goes unnoticed.
 """
@@ -40,10 +40,10 @@ from .families import Family, FamilyOptions, family_names, get_family
 
 #: options each connection owns (pyserial's port settings on the serial-like ones)
 CONNECTION_OPTIONS: dict[str, frozenset[str]] = {
-    "serial": frozenset({"baudrate", "timeout"}),
-    "socket": frozenset({"baudrate", "timeout"}),
-    "rfc2217": frozenset({"baudrate", "timeout"}),
-    "spy": frozenset({"baudrate", "timeout"}),
+    "serial": frozenset({"baudrate", "parity", "timeout"}),
+    "socket": frozenset({"baudrate", "parity", "timeout"}),
+    "rfc2217": frozenset({"baudrate", "parity", "timeout"}),
+    "spy": frozenset({"baudrate", "parity", "timeout"}),
     "tcp": frozenset(),
     "usb": frozenset(),
     "udp": frozenset(),

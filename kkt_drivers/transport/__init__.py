@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import ConfigurationError
 from ..url import ResolvedUrl, emulator_attachment
 from .base import EmulatorControl, Transport
-from .serial import SerialTransport
+from .serial import PARITIES, SerialTransport
 from .tcp import TcpTransport
 from .udp import UdpTransport
 from .usb import UsbTransport, parse_usb_address
@@ -40,11 +40,15 @@ def make_transport(resolved: ResolvedUrl) -> Transport:
         timeout = float(options.get("timeout", "0.05"))
     except ValueError as exc:
         raise ConfigurationError(f"bad baudrate or timeout in {url}: {exc}") from exc
+    parity = options.get("parity", resolved.family.default_parity)
+    if parity not in PARITIES:
+        raise ConfigurationError(f"parity must be one of {', '.join(PARITIES)}, not {parity!r}",
+                                 message_ru=f"чётность: одно из {', '.join(PARITIES)}, а не {parity!r}")
     if url.connection == "serial":
-        return SerialTransport(url.address, baudrate=baudrate, timeout=timeout)
+        return SerialTransport(url.address, baudrate=baudrate, timeout=timeout, parity=parity)
     if url.connection in _PYSERIAL_SCHEMES:
         return SerialTransport(_PYSERIAL_SCHEMES[url.connection] + url.address.lstrip("/") if url.connection != "spy"
-                               else "spy://" + url.address, baudrate=baudrate, timeout=timeout)
+                               else "spy://" + url.address, baudrate=baudrate, timeout=timeout, parity=parity)
     if url.connection == "tcp":
         host, port = _host_port(url.address, resolved.family.default_tcp_port)
         return TcpTransport(host, port)

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import errno
+import os
 import select
+import stat
 from typing import Any
 
 import serial
 
 from ..errors import ConnectionLost, DeviceNotFound, PermissionDenied, TransportError
 from .base import Transport
+
+#: URL ``parity`` values and pyserial's names for them (8 data bits and 1 stop bit always)
+PARITIES: dict[str, str] = {"none": serial.PARITY_NONE, "even": serial.PARITY_EVEN, "odd": serial.PARITY_ODD}
+
+
+def _is_pseudo_terminal(path: str) -> bool:
+    """Unix98 pty slaves (``/dev/pts/N``: character majors 136–143)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISCHR(st.st_mode) and 136 <= os.major(st.st_rdev) <= 143
 
 
 class SerialTransport(Transport):
@@ -20,18 +34,24 @@ class SerialTransport(Transport):
     pyserial's own read timeout.
     """
 
-    def __init__(self, url: str, *, baudrate: int = 115200, timeout: float = 0.05) -> None:
+    def __init__(self, url: str, *, baudrate: int = 115200, timeout: float = 0.05, parity: str = "none") -> None:
+        if parity not in PARITIES:
+            raise ValueError(f"parity must be one of {', '.join(PARITIES)}")
         self.url = url
         self.address = url
         self.baudrate = baudrate
+        self.parity = parity
         self._default_timeout = timeout
         self._port: Any = None
         self._fd: int | None = None
 
     def open(self) -> None:
         try:
+            # a pseudo-terminal (an emulator's pty) has no line to check parity on, and Linux refuses PARENB
+            # on one; the setting only matters on a real port
+            parity = "none" if _is_pseudo_terminal(self.url) else self.parity
             port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=self._default_timeout,
-                                         do_not_open=True)
+                                         parity=PARITIES[parity], do_not_open=True)
             port.open()
         except serial.SerialException as exc:
             cause = exc.__cause__ or exc.__context__

@@ -56,7 +56,7 @@ def test_unknown_options_are_refused() -> None:
      "'baudrate' is an option of serial, socket, rfc2217, spy connections, not of atol\\+tcp:// URLs"),
     ("atol+usb://2912:0005?timeout=1", "'timeout' is an option of serial, .* connections, not of atol\\+usb://"),
     ("atol:///dev/ttyUSB0?model=atol-55f", "'model' is an option of the emulator"),
-    ("atol:///dev/ttyUSB0?colour=red", "'colour' is not an option of atol\\+serial:// URLs; they take: baudrate, "
+    ("atol:///dev/ttyUSB0?colour=red", "'colour' is not an option of atol\\+serial:// URLs; they take: baudrate, parity, "
                                        "password, timeout, transport"),
     ("emu://atol?baudrate=9600", "'baudrate' is an option of serial, .* connections, not of emu://atol URLs"),
 ])
@@ -203,3 +203,29 @@ def test_usb_claims_the_interface_even_without_kernel_driver_control(monkeypatch
     assert transport.read(0.1) == b"\x55\x00\x00"
     transport.close()
     assert not transport.is_open
+
+
+@pytest.mark.parametrize(("url", "parity"), [("massak:///dev/ttyUSB0", "E"), ("massak:///dev/ttyUSB0?parity=none", "N"),
+                                             ("atol:///dev/ttyS0", "N"), ("cas:///dev/ttyS0?parity=odd", "O")])
+def test_serial_parity_is_the_familys_unless_the_url_says(url: str, parity: str) -> None:
+    """Massa-K scales run 8E1 (protocol-notes/scales/README.md); the port is opened with pyserial's setting."""
+    from kkt_drivers.transport import SerialTransport, make_transport
+    from kkt_drivers.url import resolve_device_url
+
+    transport = make_transport(resolve_device_url(url))
+    assert isinstance(transport, SerialTransport)
+    opened = SerialTransport("loop://", parity=transport.parity)
+    opened.open()
+    try:
+        assert opened._port.parity == parity
+    finally:
+        opened.close()
+
+
+@pytest.mark.parametrize("url", ["massak:///dev/ttyS0?parity=mark", "massak+tcp://127.0.0.1:5001?parity=even"])
+def test_a_bad_or_misplaced_parity_is_refused_before_opening(url: str) -> None:
+    from kkt_drivers.transport import make_transport
+    from kkt_drivers.url import resolve_device_url
+
+    with pytest.raises(ConfigurationError, match="parity"):
+        make_transport(resolve_device_url(url))

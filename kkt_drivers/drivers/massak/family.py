@@ -40,6 +40,8 @@ class MassaKFamily(Family):
     capabilities: ClassVar[frozenset[str]] = CAPABILITIES
     #: one client uses 4800 baud, another 19200; both with even parity [inferred: the default]
     default_baudrate: ClassVar[int] = 4800
+    #: 8E1: both serial setups seen in production clients use even parity (protocol-notes/scales/README.md)
+    default_parity: ClassVar[str] = "even"
     #: the port one network client uses [1src]
     default_tcp_port: ClassVar[int | None] = 5001
 
