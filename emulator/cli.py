@@ -102,9 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
                                     "(e.g. a scale's set-weight)")
     control.add_argument("args", nargs="*", help="advance-clock SECONDS | fault NAME [VALUE] | ofd SECONDS|never | "
                                                 "KEY=VALUE ... for a family's op")
-    server = sub.add_parser("kkt-server", help="run an emulated Incotex «Сервер ККТ» (goods base, sales journal)",
-                            add_help=False)
-    server.add_argument("server_args", nargs=argparse.REMAINDER)
+    server = sub.add_parser("kkt-server", help="run an emulated Incotex «Сервер ККТ» (goods base, sales journal)")
+    from .kkt_server.__main__ import add_arguments
+
+    add_arguments(server)
     models_cmd = sub.add_parser("models", help="list the models the emulator presents")
     models_cmd.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="start an emulator on a pty, register it, sell a receipt, print the tape")
@@ -295,9 +296,11 @@ def _models(args: argparse.Namespace) -> int:
         print(json.dumps([{"family": m.family, "key": m.key, "name": m.name, "model_code": m.model_code,
                            "transports": list(variants[m.family])} for m in rows], ensure_ascii=False))
     else:
+        widths = [max(len(getattr(m, field)) for m in rows) for field in ("family", "key", "name")]
+        print(f"{'family':{widths[0]}}  {'model':{widths[1]}}  {'name':{widths[2]}}  code  variants")
         for m in rows:
-            print(f"{m.family:6} {m.key:16} {m.name:14} model code {m.model_code:<4} "
-                  f"transports {', '.join(variants[m.family])}")
+            print(f"{m.family:{widths[0]}}  {m.key:{widths[1]}}  {m.name:{widths[2]}}  {m.model_code:<4}  "
+                  f"{', '.join(variants[m.family])}")
     return 0
 
 
@@ -440,9 +443,9 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "control":
             return _control(args)
         if args.command == "kkt-server":
-            from .kkt_server.__main__ import main as server_main
+            from .kkt_server.__main__ import run as server_run
 
-            return server_main(args.server_args)
+            return server_run(args)
         return _demo(args)
     except KeyboardInterrupt as exc:
         return report("kkt-emu", exc, as_json=False, lang=language())

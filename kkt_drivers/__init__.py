@@ -1,8 +1,12 @@
-"""kkt_drivers: drivers for Russian fiscal cash registers (ККТ, 54-ФЗ).
+"""kkt_drivers: drivers for Russian fiscal cash registers (ККТ, 54-ФЗ) and retail scales.
 
->>> from kkt_drivers import Kkt
->>> with Kkt.open("emu://atol?transport=v3") as kkt:   # doctest: +SKIP
+>>> from kkt_drivers import Kkt, Scale
+>>> with Kkt.open("emu://atol?transport=v3") as kkt:
 ...     print(kkt.status().serial_number)
+00106001
+>>> with Scale.open("emu://massak") as scale:
+...     print(scale.family)
+massak
 """
 
 from .connect import DEFAULT_DEVICE, connect
@@ -25,6 +29,8 @@ from .errors import (
 )
 from .kkt import Kkt
 from .register import FiscalRegister
+from .scale import LabelScale, Scale, ScaleOverload, UploadInterrupted, UploadResult
+from .scale_device import Goods, InvalidGoods, Weight
 from .url import DeviceUrl, parse_device_url
 from .validation import InvalidReceipt
 
@@ -38,17 +44,25 @@ __all__ = [
     "DeviceUrl",
     "FiscalRegister",
     "FrameError",
+    "Goods",
+    "InvalidGoods",
     "InvalidParameter",
     "InvalidReceipt",
     "Kkt",
     "KktError",
+    "LabelScale",
     "NotExecuted",
     "NotSupported",
     "PermissionDenied",
     "ProtocolError",
+    "Scale",
+    "ScaleOverload",
     "Timeout",
     "TransportError",
     "UnknownOutcome",
+    "UploadInterrupted",
+    "UploadResult",
+    "Weight",
     "connect",
     "parse_device_url",
 ]

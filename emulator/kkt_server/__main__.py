@@ -22,13 +22,18 @@ from .server import KktServer
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kkt_emu.kkt_server", description="An emulated «Сервер ККТ».")
+    add_arguments(parser)
+    return parser
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The server's options, also under ``kkt-emu kkt-server``."""
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
     parser.add_argument("--state", type=Path, help="keep the server's goods, registers and sales in this JSON file")
     parser.add_argument("--base", type=Path, help="a goods file to load at start")
     parser.add_argument("--device", action="append", default=[], metavar="ID[:GROUPS[:PERCENT]]",
                         help="a register the server knows: its ID, its groups (comma list) and price percent")
-    return parser
 
 
 def _device(text: str) -> tuple[str, dict[str, object]]:
@@ -41,7 +46,11 @@ def _device(text: str) -> tuple[str, dict[str, object]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return run(build_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT or SIGTERM; 2 for a bad goods file or address."""
     try:
         server = KktServer(args.host, args.port, state=args.state)
         if args.base is not None:

@@ -404,11 +404,19 @@ def test_emu_cli_cases(tmp_path: Path) -> None:
         (["serve"], "give --pty, --tcp"),
         (["control", "127.0.0.1:1", "status"], "cannot reach"),
         (["control", "127.0.0.1:9", "advance-clock", "soon"], "bad arguments"),
+        (["kkt-server", "--port", "x"], "invalid int value"),
+        (["kkt-server", "--base", str(tmp_path / "no-such-goods.json")], "no-such-goods.json"),
+        (["kkt-server", "--device", "seventeen"], "the ID is digits"),
     ]
     for args, message in cases:
         result = _emu(*args)
         assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+def test_emu_kkt_server_has_its_own_help() -> None:
+    result = _emu("kkt-server", "--help")
+    assert result.returncode == 0 and "--base" in result.stdout and "--device" in result.stdout
 
 
 def test_emu_control_against_a_port_that_is_no_emulator() -> None:
