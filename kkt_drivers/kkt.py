@@ -18,6 +18,7 @@ from .errors import ConfigurationError, DeviceError, NotExecuted, ProtocolError,
 from .ffd import decode_document
 from .ffd.enums import TaxationSystem
 from .ffd.tlv import encode_tlv
+from .ffd.vat import receipt_vat_requisites
 from .register import FiscalRegister, Op
 from .requisites import check_correction_type, check_item, needs_ffd, receipt_requisites
 from .settle import (
@@ -62,8 +63,6 @@ from .validation import (
     validate_server,
 )
 
-#: VAT rate (1199 code) -> the correction's VAT-sum tag
-VAT_SUM_TAG = {1: 1102, 2: 1103, 5: 1104, 6: 1105, 3: 1106, 4: 1107}
 #: the order payments go out in: cash last, so the closing payment gives change in cash
 _PAYMENT_ORDER = (PaymentType.ELECTRONIC, PaymentType.PREPAID, PaymentType.CREDIT, PaymentType.OTHER,
                   PaymentType.CASH)
@@ -372,16 +371,18 @@ class Kkt:
         """Чек коррекции: type, basis, then amounts by VAT rate (FFD 1.05) or the positions (FFD 1.2)."""
         self._require(Op.CORRECTION)
         validate_cashier(self.cashier, self.device.limits)
-        taxation = validate_correction(correction, self.taxation, self.ffd, self.device.limits)
+        known = self.ffd
+        taxation = validate_correction(correction, self.taxation, known, self.device.limits)
         ffd = self.fn_ffd()
-        if ffd != self.ffd:  # learnt from the ФН just now: check the form again
+        if ffd != known:  # learnt from the ФН just now: check the form again
             validate_correction(correction, self.taxation, ffd, self.device.limits)
         version = ffd if ffd in ("1.05", "1.2") else "1.05"
         check_correction_type(int(correction.type), version)
         for index, item in enumerate(correction.items):
             check_item(item, version, f"items[{index}]")
         # a basis date may not be later than the device's own date (a read-only query)
-        check_date(correction.basis_date, "basis_date", self.device.device_status().datetime.date())
+        today = self.device.device_status().datetime.date()
+        check_date(correction.basis_date, "basis_date", today)
         contact = buyer_contact(correction.buyer) if correction.buyer is not None else None
         d = self.device
 
@@ -390,8 +391,9 @@ class Kkt:
             d.add_requisite(1174, encode_basis(correction, ffd))
             for item in correction.items:
                 d.add_position(item, ffd=version)
-            for rate, amount in correction.vat_amounts:
-                d.add_requisite(VAT_SUM_TAG[int(rate)], self._value(VAT_SUM_TAG[int(rate)], amount))
+            by_rate = {int(rate): amount for rate, amount in correction.vat_amounts}
+            for tlv in receipt_vat_requisites(by_rate, version, today):  # 22 %, 5 %, 7 %: 1115/1119/1120
+                d.add_requisite(tlv.tag, encode_tlv(tlv.tag, tlv.value, version)[4:])
             if contact is not None:
                 d.add_requisite(1008, self._value(1008, contact))
 

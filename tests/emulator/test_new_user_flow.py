@@ -97,7 +97,9 @@ def test_cli_cash_and_reregistration(tmp_path: Path) -> None:
         corrected = _kkt(url, "correction", str(EXAMPLES / "correction.json"))
         assert corrected["document"]["document_type"] == 31 and corrected["change"] == 0
         fns = _kkt(url, "document", str(corrected["document"]["number"]))["fns_json"]
-        assert fns["receiptCorrection"]["cashTotalSum"] == 12345 and fns["receiptCorrection"]["nds18"] == 2058
+        assert fns["receiptCorrection"]["cashTotalSum"] == 12345
+        # 22 % has no flat tag: its sum travels in 1115/1119 (FNS JSON amountsReceiptNds, code 11)
+        assert fns["receiptCorrection"]["amountsReceiptNds"] == {"amountsNds": [{"nds": 11, "ndsSum": 2226}]}
         returned = _kkt(url, "buy-refund", str(EXAMPLES / "receipt.json"))
         fns = _kkt(url, "document", str(returned["document"]["number"]))["fns_json"]
         assert fns["receipt"]["operationType"] == 4  # возврат расхода
