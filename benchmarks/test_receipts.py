@@ -24,6 +24,18 @@ For every attachment (in-process, pty, TCP) and ATOL transport (v2, v3) one grou
 * ``commands`` — device commands per call: ``tx_chunks`` divided by the tx chunks of one ``status()``
   (v2: five, v3: two). The status row has 1 by definition.
 
+``test_receipt_echo[<attachment>-<vX>]``
+    the raw-echo baseline of the sale: the tx chunks of one steady-state ``Kkt.sell()`` (captured in process
+    with a byte hook) written over the same kind of pipe to an echo, waiting for the echo where the driver
+    waited for an answer (``bench_support.EchoClient``, as in ``test_roundtrip.py``). It makes as many blocking
+    waits as the sale (``extra_info["waits"]``) and moves the same host bytes, so ``median(sell) /
+    median(echo)`` is what the protocol and both sides' work cost on top of the pipe.
+
+* ``emulator_cpu_us`` (pty and TCP rows) — CPU time of the thread serving the emulator per call, measured over
+  ten steady-state calls before timing (``bench_support.Served.cpu_seconds``: the thread's own CPU clock,
+  ``pthread_getcpuclockid``; the driver runs on another thread and is not counted). In process the emulator
+  runs on the caller's thread, so there is no separate figure.
+
 The emulated device keeps its ФН archive in memory (no disk I/O here; see ``test_archive.py``). The
 shift is opened once per test; a benchmark run never gets near the 24-hour or archive limits.
 """
@@ -33,25 +45,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import pytest
-from bench_support import emulator_url
+from bench_support import (
+    RECEIPT,
+    REGISTRATION,
+    EchoClient,
+    ExchangePlan,
+    Recorder,
+    Served,
+    echo_transport,
+    plan_from_events,
+    serve_emulator,
+)
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from kkt_drivers import connect
 from kkt_drivers.kkt import Kkt
-from kkt_drivers.types import (
-    Item,
-    Payment,
-    PaymentMethod,
-    PaymentSubject,
-    PaymentType,
-    Receipt,
-    Registration,
-    TaxationSystem,
-    VatRate,
-)
 
 ATTACHMENTS = ("inprocess", "pty", "tcp")
 GENERATIONS = ("v2", "v3")
@@ -61,34 +71,6 @@ def _cases() -> list[object]:
     return [pytest.param(attachment, generation, id=f"{attachment}-{generation}",
                          marks=pytest.mark.benchmark(group=f"receipts-{attachment}-{generation}"))
             for attachment in ATTACHMENTS for generation in GENERATIONS]
-
-
-# -- what is sold ----------------------------------------------------------------------------------
-
-#: The values of tests/contract/conftest.py: the RNM's checksum is valid for the emulator's serial.
-REGISTRATION = Registration(user_name='ООО "Ромашка"', inn="7701234560", rnm="0000000001035539",
-                            address="г. Москва, ул. Тверская, 1", place="Магазин №1",
-                            taxation=TaxationSystem.OSN | TaxationSystem.USN_INCOME,
-                            ofd_inn="7704358518", ofd_name='ООО "Ярус"', sender_email="shop@example.com")
-
-_GOODS = ("Хлеб бородинский", "Молоко 3,2% 1 л", "Сыр российский 200 г", "Масло сливочное 82%",
-          "Яйца С1, 10 шт.", "Кофе молотый 250 г", "Чай чёрный 100 пак.", "Сахар-песок 1 кг",
-          "Яблоки Гренни Смит", "Доставка")
-
-
-def ten_item_receipt() -> Receipt:
-    items = tuple(
-        Item(name, 4550 + 1370 * i, Decimal("1.500") if i == 8 else Decimal(1 + i % 3), VatRate.VAT_20,
-             PaymentMethod.FULL_PAYMENT, PaymentSubject.SERVICE if i == 9 else PaymentSubject.GOODS)
-        for i, name in enumerate(_GOODS))
-    total = sum(item.amount for item in items)
-    card = total * 2 // 3
-    payments = (Payment(PaymentType.ELECTRONIC, card), Payment(PaymentType.CASH, total - card))
-    return Receipt(items=items, payments=payments, taxation=TaxationSystem.OSN)
-
-
-RECEIPT = ten_item_receipt()
-assert len(RECEIPT.items) == 10 and sum(p.amount for p in RECEIPT.payments) == RECEIPT.total
 
 
 # -- counting what goes over the wire --------------------------------------------------------------
@@ -130,19 +112,20 @@ class WireCounter:
 class Ready:
     kkt: Kkt
     wire: WireCounter
+    served: Served
 
 
 @contextmanager
 def ready_kkt(attachment: str, generation: str) -> Iterator[Ready]:
     """A registered emulated ATOL with an open shift over ``attachment``, through a counting hook."""
     with ExitStack() as stack:
-        url = emulator_url(stack, attachment, generation)
+        served = serve_emulator(stack, attachment, generation)
         wire = WireCounter()
-        kkt = Kkt(connect(url, hooks=[wire]))
+        kkt = Kkt(connect(served.url, hooks=[wire]))
         stack.callback(kkt.close)
         kkt.register(REGISTRATION)
         kkt.open_shift()
-        yield Ready(kkt, wire)
+        yield Ready(kkt, wire, served)
 
 
 @pytest.fixture
@@ -152,14 +135,44 @@ def open_kkt() -> Iterator[Callable[[str, str], Ready]]:
         yield lambda attachment, generation: stack.enter_context(ready_kkt(attachment, generation))
 
 
-def _wire_info(ready: Ready, call: Callable[[], object]) -> dict[str, int]:
-    """Per-call wire counts of ``call`` in the steady state (one warm-up call first)."""
+CPU_CALLS = 10
+
+
+def _wire_info(ready: Ready, call: Callable[[], object]) -> dict[str, int | float]:
+    """Per-call wire counts of ``call`` in the steady state (one warm-up call first), and the emulator's CPU
+    time per call where it has a thread of its own."""
     ready.kkt.status()  # v3: a C2 reply is pending from now on, as in the steady state
     status_tx, _, _ = ready.wire.measure(ready.kkt.driver.status)
     call()
     tx, rx, waited = ready.wire.measure(call)
     assert tx % status_tx == 0, (tx, status_tx)
-    return {"tx_chunks": tx, "rx_chunks": rx, "round_trips": waited, "commands": tx // status_tx}
+    info: dict[str, int | float] = {"tx_chunks": tx, "rx_chunks": rx, "round_trips": waited,
+                                    "commands": tx // status_tx}
+    start = ready.served.cpu_seconds()
+    if start is not None:
+        for _ in range(CPU_CALLS):
+            call()
+        end = ready.served.cpu_seconds()
+        assert end is not None
+        info["emulator_cpu_us"] = round((end - start) / CPU_CALLS * 1e6, 1)
+    return info
+
+
+def capture_sell(generation: str) -> ExchangePlan:
+    """The tx chunks and waits of one steady-state ``Kkt.sell()`` in process."""
+    recorder = Recorder()
+    with Kkt(connect(f"emu://atol?transport={generation}", hooks=[recorder])) as kkt:
+        kkt.register(REGISTRATION)
+        kkt.open_shift()
+        kkt.sell(RECEIPT)
+        kkt.status()
+        kkt.sell(RECEIPT)
+        return plan_from_events(recorder.record(lambda: kkt.sell(RECEIPT)))
+
+
+@pytest.fixture(scope="session")
+def sell_plans() -> dict[str, ExchangePlan]:
+    return {generation: capture_sell(generation) for generation in GENERATIONS}
 
 
 # -- the benchmarks --------------------------------------------------------------------------------
@@ -187,3 +200,16 @@ def test_receipt_status(benchmark: BenchmarkFixture, open_kkt: Callable[[str, st
     benchmark.extra_info.update(info)
     status = benchmark(ready.kkt.driver.status)
     assert status.receipt_state == 0 and info["commands"] == 1
+
+
+@pytest.mark.parametrize(("attachment", "generation"), _cases())
+def test_receipt_echo(benchmark: BenchmarkFixture, sell_plans: dict[str, ExchangePlan],
+                      attachment: str, generation: str) -> None:
+    plan = sell_plans[generation]
+    with echo_transport(attachment) as transport:
+        client = EchoClient(transport, plan)
+        client.exchange()  # warm up, like the sale
+        benchmark.extra_info.update(tx_bytes=plan.tx_bytes, rx_bytes=plan.rx_bytes, waits=plan.waits,
+                                    tx_chunks=len(plan.turns))
+        benchmark(client.exchange)
+        assert client.read_back == client.written - client.owed and client.owed == client.unwaited_tail()

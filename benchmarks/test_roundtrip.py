@@ -36,28 +36,19 @@ Compare the two rows of one group from one run: ``median(driver) / median(echo)`
 
 from __future__ import annotations
 
-import os
-import socket
-import tty
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 
 import pytest
-from bench_support import emulator_url
-from kkt_emu.attach.echo import EchoConnection
-from kkt_emu.attach.loop import Endpoint, ServerLoop
+from bench_support import EchoClient, ExchangePlan, Recorder, echo_transport, emulator_url, plan_from_events
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from kkt_drivers import connect
 from kkt_drivers.drivers.atol import AtolDriver
 from kkt_drivers.transport.base import Transport
-from kkt_drivers.transport.serial import SerialTransport
-from kkt_drivers.transport.tcp import TcpTransport
 
 ATTACHMENTS = ("inprocess", "pty", "tcp")
 GENERATIONS = ("v2", "v3")
-READ_TIMEOUT = 2.0
 
 
 def _cases() -> list[object]:
@@ -69,141 +60,22 @@ def _cases() -> list[object]:
 # -- what one status() exchange sends ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Turn:
-    data: bytes  # one tx chunk, as the driver wrote it
-    wait: bool  # the driver read an answer before its next write
-
-
-@dataclass(frozen=True)
-class ExchangePlan:
-    turns: tuple[Turn, ...]
-    tx_bytes: int
-    rx_bytes: int
-    rx_chunks: int
-
-
 def capture_status_exchange(generation: str, *, warmup: int = 2) -> ExchangePlan:
     """Run ``status()`` in process and record the tx chunks of a steady-state exchange."""
-    events: list[tuple[str, bytes]] = []
-    driver = connect(f"emu://atol?transport={generation}", hooks=[lambda d, b: events.append((d, bytes(b)))])
+    recorder = Recorder()
+    driver = connect(f"emu://atol?transport={generation}", hooks=[recorder])
     try:
-        for _ in range(warmup):  # v3: the reply to the previous C2 is read in the next exchange
+        for _ in range(warmup):  # v3: what the previous exchange left to send goes out with the next one
             driver.status()
-        events.clear()
-        driver.status()
+        events = recorder.record(driver.status)
     finally:
         driver.close()
-    turns: list[Turn] = []
-    for direction, data in events:
-        if direction == "tx":
-            turns.append(Turn(data, wait=False))
-        elif turns:
-            turns[-1] = Turn(turns[-1].data, wait=True)
-    rx = [data for direction, data in events if direction == "rx"]
-    assert turns and any(t.wait for t in turns), events
-    return ExchangePlan(tuple(turns), sum(len(t.data) for t in turns), sum(map(len, rx)), len(rx))
+    return plan_from_events(events)
 
 
 @pytest.fixture(scope="session")
 def exchange_plans() -> dict[str, ExchangePlan]:
     return {generation: capture_status_exchange(generation) for generation in GENERATIONS}
-
-
-# -- the echo client -----------------------------------------------------------------------------
-
-
-class InMemoryEcho(Transport):
-    """The in-process counterpart of the echo: bytes written come back on the next read."""
-
-    address = "echo://inprocess"
-
-    def __init__(self) -> None:
-        self._conn: EchoConnection | None = None
-
-    def open(self) -> None:
-        self._conn = EchoConnection()
-
-    def close(self) -> None:
-        self._conn = None
-
-    @property
-    def is_open(self) -> bool:
-        return self._conn is not None
-
-    def write(self, data: bytes) -> None:
-        assert self._conn is not None
-        self._conn.receive(data)
-
-    def read(self, timeout: float) -> bytes:
-        assert self._conn is not None
-        return self._conn.take_output()
-
-
-class EchoClient:
-    """Plays an :class:`ExchangePlan` against an echo: same writes, same number of blocking waits."""
-
-    def __init__(self, transport: Transport, plan: ExchangePlan) -> None:
-        self.transport = transport
-        self.turns = plan.turns
-        self.owed = 0  # echoed bytes not read yet (v3: the C2 of the previous exchange)
-        self.written = self.read_back = 0
-
-    def exchange(self) -> int:
-        transport = self.transport
-        owed = self.owed
-        got = 0
-        for turn in self.turns:
-            transport.write(turn.data)
-            owed += len(turn.data)
-            if turn.wait:
-                while owed:
-                    chunk = transport.read(READ_TIMEOUT)
-                    if not chunk:
-                        raise TimeoutError(f"echo over {transport.address} returned nothing")
-                    owed -= len(chunk)
-                    got += len(chunk)
-        self.written += sum(len(t.data) for t in self.turns)
-        self.read_back += got
-        self.owed = owed
-        return got
-
-
-@contextmanager
-def echo_transport(attachment: str) -> Iterator[Transport]:
-    """An open transport of the kind the driver uses for ``attachment``, connected to an echo."""
-    with ExitStack() as stack:
-        transport: Transport
-        if attachment == "inprocess":
-            transport = InMemoryEcho()
-        elif attachment == "pty":
-            master, slave = os.openpty()
-            stack.callback(os.close, slave)
-            stack.callback(os.close, master)
-            tty.setraw(master)
-            tty.setraw(slave)
-            os.set_blocking(master, False)
-            loop = ServerLoop()
-            loop.start("bench-echo-pty")
-            stack.callback(loop.stop)
-            loop.add_endpoint(Endpoint(master, EchoConnection(), keep_open=True))
-            transport = SerialTransport(os.ttyname(slave))
-        elif attachment == "tcp":
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            stack.callback(sock.close)
-            sock.bind(("127.0.0.1", 0))
-            sock.listen(8)
-            port = sock.getsockname()[1]
-            loop = ServerLoop()
-            loop.start("bench-echo-tcp")
-            stack.callback(loop.stop)
-            loop.add_listener(sock, lambda client: Endpoint(client.fileno(), EchoConnection(), sock=client))
-            transport = TcpTransport("127.0.0.1", port)
-        else:
-            raise ValueError(attachment)
-        transport.open()
-        stack.callback(transport.close)
-        yield transport
 
 
 @contextmanager
@@ -253,4 +125,4 @@ def test_roundtrip_echo(benchmark: BenchmarkFixture, open_echo: Callable[[str], 
     benchmark.extra_info.update(tx_bytes=plan.tx_bytes, turns=len(plan.turns))
     benchmark(client.exchange)
     assert client.read_back == client.written - client.owed
-    assert client.owed == sum(len(t.data) for t in plan.turns[max(i for i, t in enumerate(plan.turns) if t.wait) + 1:])
+    assert client.owed == client.unwaited_tail()
