@@ -113,8 +113,15 @@ def parse_device_url(url: str) -> DeviceUrl:
         family = address.strip("/")
         if not family:
             raise ConfigurationError(f"name the emulated family in {url!r}, e.g. {scheme}://{known[0]}")
+        emulated = [name for name in known if get_family(name).emulated]
+        if family in known and family not in emulated:
+            raise ConfigurationError(f"kkt-emu has no {family} device (the package has its driver only); "
+                                     f"emulated families: {', '.join(emulated)}",
+                                     message_ru=f"эмулятора {family} нет (только драйвер); эмулируются: "
+                                                f"{', '.join(emulated)}")
         if family not in known:
-            raise ConfigurationError(f"the emulator has no family {family!r}; known: {', '.join(known)}")
+            raise ConfigurationError(f"the emulator has no family {family!r}; known: {', '.join(emulated)}",
+                                     message_ru=f"эмулятор не знает семейства {family!r}; есть: {', '.join(emulated)}")
         return DeviceUrl(family, scheme, family, options)
     family, _, connection = scheme.partition("+")
     connection = connection or "serial"

@@ -283,6 +283,8 @@ URLS = [
     ("atol+tcp://", "no address"),
     ("/dev/ttyUSB0", "not a device URL"),
     ("emu://", "name the emulated family"),
+    ("emu://shtrihprint", "kkt-emu has no shtrihprint device"),
+    ("emu+tcp://nosuch", "the emulator has no family .nosuch.; known: atol, cas, caslp, massak, mercury, shtrih$"),
     ("atol:///dev/ttyUSB0?a=1&&", "bad query"),
 ]
 
