@@ -128,7 +128,7 @@ def test_correction_files_parse_in_both_ffd_forms() -> None:
     amounts = correction_from_json(json.loads((ROOT / "examples" / "correction.json").read_text(encoding="utf-8")))
     assert amounts.type is ReceiptType.SELL and amounts.correction_type is CorrectionType.SELF
     assert amounts.basis_date == date(2026, 3, 2) and amounts.basis_number == "1"
-    assert amounts.vat_amounts == ((VatRate.VAT_20, 2058),) and amounts.total == 12345 and amounts.items == ()
+    assert amounts.vat_amounts == ((VatRate.VAT_22, 2226),) and amounts.total == 12345 and amounts.items == ()
     assert validate_correction(amounts, TaxationSystem.OSN | TaxationSystem.USN_INCOME, "1.05") is TaxationSystem.OSN
 
     items = correction_from_json(json.loads((ROOT / "examples" / "correction-ffd12.json").read_text(encoding="utf-8")))
