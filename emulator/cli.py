@@ -342,7 +342,7 @@ def _demo(args: argparse.Namespace) -> int:
             result = kkt.sell(Receipt(
                 items=(Item("Хлеб бородинский", 4550, Decimal(2), VatRate.VAT_10),
                        Item("Молоко 3,2% 1 л", 8990, Decimal(1), VatRate.VAT_10),
-                       Item("Пакет", 500, Decimal(1), VatRate.VAT_20)),
+                       Item("Пакет", 500, Decimal(1), VatRate.VAT_22)),
                 payments=(Payment(PaymentType.ELECTRONIC, 10000), Payment(PaymentType.CASH, 10000)),
                 buyer=Buyer(email="buyer@example.com")))
             kkt.close_shift()
