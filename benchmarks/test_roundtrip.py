@@ -40,7 +40,15 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
 import pytest
-from bench_support import EchoClient, ExchangePlan, Recorder, echo_transport, emulator_url, plan_from_events
+from bench_support import (  # Turn, EchoClient, echo_transport: imported from here by other benchmark files
+    EchoClient,
+    ExchangePlan,
+    Recorder,
+    Turn,
+    echo_transport,
+    emulator_url,
+    plan_from_events,
+)
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from kkt_drivers import connect
@@ -49,6 +57,7 @@ from kkt_drivers.transport.base import Transport
 
 ATTACHMENTS = ("inprocess", "pty", "tcp")
 GENERATIONS = ("v2", "v3")
+__all__ = ["EchoClient", "ExchangePlan", "Turn", "echo_transport"]
 
 
 def _cases() -> list[object]:
