@@ -296,18 +296,23 @@ class Kkt:
 
         Any failure before the close (a device refusal, a value that cannot be encoded, a timeout, Ctrl-C)
         cancels the receipt; the close is settled from the ФН if its answer is lost.
+
+        The ФН's last document number that settling compares against is read just before the close: only the
+        close makes the receipt's document, and while a receipt is open the register makes no other. Read there,
+        it also collects what the family queued while the receipt was built (ATOL v3 sends the positions in the
+        same write as this query and waits once).
         """
         types = CORRECTION if correction else RECEIPT
         with self.device.operation():
             d = self.device
             settler = self._settler()
-            before = d.last_document_number()
             try:
                 self._begin(kind, correction, taxation, settler)
                 body()
                 *first, last = _merge(payments)
                 for payment in first:
                     d.pay(payment)
+                before = d.last_document_number()
             except BaseException as err:
                 settler.cancel_open_receipt(reconnect_first=line_dropped(err) or d.session.broken)
                 raise

@@ -71,11 +71,11 @@ def test_an_id_is_handed_out_again_only_after_the_device_released_it() -> None:
     first = _sent_packets(link.request(b"\x00\x00\x3f", execution_timeout=1))[0]
     tid = first.data[2]
     done = link.receive(_reply(first.packet_id, b"\xa3\x44"))
-    release = _sent_packets(done)[0]
-    assert release.data == bytes((0xC2, tid)) and tid in link.quarantine
+    assert not _sent_packets(done) and tid in link.quarantine  # the release goes out with the next request
     link._next_task = tid  # the allocator comes round to the same id ...
-    second = _sent_packets(link.request(b"\x00\x00\x3f", execution_timeout=1))[0]
-    assert second.data[2] != tid  # ... and skips it while its release is unanswered
+    release, second = _sent_packets(link.request(b"\x00\x00\x3f", execution_timeout=1))
+    assert release.data == bytes((0xC2, tid))  # one write: the release, then the next task
+    assert second.data[0] == 0xC1 and second.data[2] != tid  # ... and skips it while its release is unanswered
     link.receive(_reply(release.packet_id, b"\xa3"))  # the C2 is answered (during the next exchange)
     assert tid not in link.quarantine
 

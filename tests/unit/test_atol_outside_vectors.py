@@ -100,9 +100,12 @@ class _Recorder:
         self.sent: list[bytes] = []
         self.session = SimpleNamespace(operation=contextlib.nullcontext)  # what @atomic methods enter
 
-    def execute(self, spec: Any, params: dict[str, Any] | None = None) -> Any:
+    def execute(self, spec: Any, params: dict[str, Any] | None = None, **_: Any) -> Any:
         self.sent.append(atol_commands.encode_message(spec, params))
         return None
+
+    def submit(self, spec: Any, params: dict[str, Any] | None = None) -> None:
+        self.sent.append(atol_commands.encode_message(spec, params))
 
 
 def _driver() -> Any:

@@ -56,8 +56,8 @@ def test_unknown_options_are_refused() -> None:
      "'baudrate' is an option of serial, socket, rfc2217, spy connections, not of atol\\+tcp:// URLs"),
     ("atol+usb://2912:0005?timeout=1", "'timeout' is an option of serial, .* connections, not of atol\\+usb://"),
     ("atol:///dev/ttyUSB0?model=atol-55f", "'model' is an option of the emulator"),
-    ("atol:///dev/ttyUSB0?colour=red", "'colour' is not an option of atol\\+serial:// URLs; they take: baudrate, parity, "
-                                       "password, timeout, transport"),
+    ("atol:///dev/ttyUSB0?colour=red",
+     "'colour' is not an option of atol\\+serial:// URLs; they take: baudrate, parity, password, timeout, transport"),
     ("emu://atol?baudrate=9600", "'baudrate' is an option of serial, .* connections, not of emu://atol URLs"),
 ])
 def test_each_owner_takes_only_its_own_options(url: str, message: str) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from ...errors import InvalidParameter, Timeout
+from ...errors import DeviceError, InvalidParameter, Timeout
 from ...protocols.atol import commands as c
 from ...protocols.atol.spec import AtolCommandSpec
 from ...protocols.common.bcd import encode_bcd
 from ...session import Session
 from .types import AtolMode, AtolStateCode, AtolStatus, DeviceInfo, FirmwareVersion, LastShiftTotals, ModeState
+
+T = TypeVar("T")
 
 #: default mode passwords (table 3): cashiers 1..28 use their row number
 SYSADMIN_PASSWORD = 30
@@ -22,6 +25,13 @@ ADMIN_PASSWORD = 29
 PRINTING = frozenset({(AtolMode.X_REPORTS, 2), (AtolMode.Z_REPORTS, 2), (AtolMode.EXTRA, 1)})
 #: how long a report may keep printing (seconds; ATOL's T5 for a Z-report is 40)
 PRINT_TIMEOUT = 40.0
+#: commands after which the register is in the mode it was in before (queries, receipts, cash): the driver keeps
+#: the mode it knows across them. Any other command (entering or leaving a mode, reports, registration,
+#: programming), and any failure, makes the mode unknown until the next ``45``/``3F``.
+MODE_KEEPING = frozenset({
+    b"\x3f", b"\x45", b"\xa5", b"\xa4", b"\x91", b"\x46", b"\x4d", b"\x58", b"\x9d", b"\x74", b"\xb3",
+    b"\x92", b"\xe8", b"\xea", b"\xeb", b"\xe6", b"\x43", b"\x99", b"\x4a", b"\x59", b"\x49", b"\x4f",
+})
 
 
 class AtolCommands:
@@ -34,17 +44,53 @@ class AtolCommands:
     def __init__(self, session: Session, *, access_password: int = 0) -> None:
         self.session = session
         self.access_password = access_password
+        #: the register's mode as the driver last saw or set it; None when unknown (see :data:`MODE_KEEPING`)
+        self.known_mode: AtolMode | None = None
 
     # -- raw access ----------------------------------------------------------------------
-    def execute(self, spec: AtolCommandSpec, params: dict[str, Any] | None = None) -> Any:
-        """Send a declared command and return its parsed answer data."""
-        message = c.encode_message(spec, params, password=self.access_password)
-        answer = self.session.exchange(message, timeout=spec.timeout_seconds, idempotent=spec.idempotent)
-        return c.decode_answer(spec, answer)
+    def message(self, spec: AtolCommandSpec, params: dict[str, Any] | None = None) -> bytes:
+        """The wire message of a declared command (access password, code, parameters)."""
+        return c.encode_message(spec, params, password=self.access_password)
+
+    def execute(self, spec: AtolCommandSpec, params: dict[str, Any] | None = None, *,
+                prefetch: Sequence[tuple[AtolCommandSpec, dict[str, Any] | None]] = ()) -> Any:
+        """Send a declared command and return its parsed answer data. ``prefetch``: queries sent after it in the
+        same batch where the link can queue (:meth:`~kkt_drivers.session.Session.exchange`)."""
+        message = self.message(spec, params)
+        ahead = [(self.message(query, query_params), query.timeout_seconds) for query, query_params in prefetch]
+        try:
+            answer = self.session.exchange(message, timeout=spec.timeout_seconds, idempotent=spec.idempotent,
+                                           prefetch=ahead)
+            result = c.decode_answer(spec, answer)
+        except BaseException:
+            self.known_mode = None
+            raise
+        if spec.code[:1] not in MODE_KEEPING:
+            self.known_mode = None
+        return result
+
+    def submit(self, spec: AtolCommandSpec, params: dict[str, Any] | None = None) -> None:
+        """Send a command whose answer carries nothing but success: queued in the device's task buffer with the
+        next exchange where the link can queue (v3), at once otherwise (v2). A refusal raises
+        :class:`~kkt_drivers.errors.DeviceError` then — from the exchange that sends it."""
+        message = self.message(spec, params)
+        keeps = spec.code[:1] in MODE_KEEPING
+
+        def check(answer: bytes) -> None:
+            try:
+                c.decode_answer(spec, answer)
+            except BaseException:
+                self.known_mode = None
+                raise
+
+        if not keeps:
+            self.known_mode = None
+        self.session.defer(message, timeout=spec.timeout_seconds, check=check)
 
     def raw(self, command: bytes, *, timeout: float = 10.0) -> bytes:
         """Send ``command`` (code + parameters, no password) and return the raw answer unchecked."""
         message = encode_bcd(self.access_password, 2) + command
+        self.known_mode = None
         return self.session.exchange(message, timeout=timeout)
 
     # -- status --------------------------------------------------------------------------
@@ -52,13 +98,15 @@ class AtolCommands:
         """Запрос состояния ККТ (``3F``)."""
         a = self.execute(c.STATUS)
         f = a.flags
+        mode = ModeState.from_byte(a.mode)
+        self.known_mode = mode.mode if not mode.sub_mode else None
         return AtolStatus(
             cashier=a.cashier, hall_number=a.hall_number,
             datetime=datetime(2000 + a.year, a.month, a.day, a.hour, a.minute, a.second),
             fiscalised=f.fiscalised, shift_open=f.shift_open, drawer_open=f.drawer_open,
             paper_present=f.paper_present, cover_open=f.cover_open, fn_active=f.fn_active,
             serial_number=f"{a.serial_number:08d}", model=a.model, firmware=bytes(a.firmware),
-            mode=ModeState.from_byte(a.mode), receipt_number=a.receipt_number, shift_number=a.shift_number,
+            mode=mode, receipt_number=a.receipt_number, shift_number=a.shift_number,
             receipt_state=a.receipt_state, receipt_sum=a.receipt_sum, decimal_point=a.decimal_point,
             interface=a.interface,
         )
@@ -67,8 +115,10 @@ class AtolCommands:
         """Запрос кода состояния ККТ (``45``)."""
         a = self.execute(c.STATE_CODE)
         f = a.flags
+        mode = ModeState.from_byte(a.mode)
+        self.known_mode = mode.mode if not mode.sub_mode else None
         return AtolStateCode(
-            mode=ModeState.from_byte(a.mode), no_paper=f.no_paper, printer_link_lost=f.printer_link_lost,
+            mode=mode, no_paper=f.no_paper, printer_link_lost=f.printer_link_lost,
             mechanical_error=f.mechanical_error, cutter_error=f.cutter_error,
             recoverable_printer_error=f.recoverable_printer_error, paper_jam=f.paper_jam,
             presenter_error=f.presenter_error, paper_near_end=f.paper_near_end,
@@ -85,6 +135,24 @@ class AtolCommands:
     def enter_mode(self, mode: AtolMode, password: int) -> None:
         """Вход в режим с паролем оператора."""
         self.execute(c.ENTER_MODE, {"mode": int(mode), "password": password})
+        self.known_mode = mode
+
+    def in_mode(self, mode: AtolMode, password: int, command: Callable[[], T]) -> T:
+        """Run ``command`` (one command that needs ``mode``). When the driver knows the register is in that mode
+        it is sent at once; if the register refuses it — it may have left the mode behind the driver's back (a
+        restart, another program) — the mode is checked with ``45`` and entered, and the command sent again (a
+        refused command did nothing)."""
+        if self.known_mode is mode:
+            try:
+                return command()
+            except DeviceError:
+                self.known_mode = None
+        current = self.wait_printed()
+        if current.mode is not mode:
+            if current.mode is not AtolMode.SELECT:
+                self.to_select_mode()
+            self.enter_mode(mode, password)
+        return command()
 
     def exit_mode(self) -> None:
         """Выход из текущего режима."""

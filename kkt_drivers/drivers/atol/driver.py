@@ -150,8 +150,8 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
     # -- shift -----------------------------------------------------------------------------
     @atomic
     def open_shift(self, cashier: Cashier) -> None:
-        with self._mode(AtolMode.REGISTRATION, self._cashier_password(cashier)):
-            self.open_shift_command(cashier.name)
+        self.in_mode(AtolMode.REGISTRATION, self._cashier_password(cashier),
+                     lambda: self.open_shift_command(cashier.name))
 
     @atomic
     def close_shift(self, cashier: Cashier) -> None:
@@ -170,8 +170,8 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
     def begin_receipt(self, operation: ReceiptType, *, correction: bool,
                       taxation: TaxationSystem | None, cashier: Cashier) -> None:
         table = f.CORRECTION_TYPE_BY_OPERATION if correction else f.RECEIPT_TYPE_BY_OPERATION
-        with self._mode(AtolMode.REGISTRATION, self._cashier_password(cashier)):
-            self.open_receipt(table[int(operation)])
+        self.in_mode(AtolMode.REGISTRATION, self._cashier_password(cashier),
+                     lambda: self.open_receipt(table[int(operation)]))
         if taxation is not None:
             self.write_requisite(1055, int(taxation))
         self.write_requisite(1021, cashier.name)
@@ -200,7 +200,7 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
         self.write_requisite_raw(tag, value)
 
     def pay(self, payment: Payment) -> None:
-        self.payment_command(f.PAYMENT_TYPE_BY_FORM[int(payment.type)], payment.amount)
+        self.add_payment(f.PAYMENT_TYPE_BY_FORM[int(payment.type)], payment.amount)
 
     def close_receipt(self, payment: Payment) -> None:
         self.close_receipt_command(f.PAYMENT_TYPE_BY_FORM[int(payment.type)], payment.amount)
@@ -208,13 +208,11 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
     # -- cash ------------------------------------------------------------------------------
     @atomic
     def cash_in(self, amount: int, cashier: Cashier) -> None:
-        with self._mode(AtolMode.REGISTRATION, self._cashier_password(cashier)):
-            self.cash_in_command(amount)
+        self.in_mode(AtolMode.REGISTRATION, self._cashier_password(cashier), lambda: self.cash_in_command(amount))
 
     @atomic
     def cash_out(self, amount: int, cashier: Cashier) -> None:
-        with self._mode(AtolMode.REGISTRATION, self._cashier_password(cashier)):
-            self.cash_out_command(amount)
+        self.in_mode(AtolMode.REGISTRATION, self._cashier_password(cashier), lambda: self.cash_out_command(amount))
 
     # -- registration ----------------------------------------------------------------------
     def _write_registration(self, reg: Registration) -> None:

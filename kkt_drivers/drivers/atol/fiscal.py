@@ -3,6 +3,7 @@ protocol from them, and :class:`~kkt_drivers.kkt.Kkt` whole operations from that
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,13 @@ class AtolFiscalCommands:
 
         session: Session
 
-        def execute(self, spec: AtolCommandSpec, params: dict[str, Any] | None = None) -> Any: ...
+        def execute(self, spec: AtolCommandSpec, params: dict[str, Any] | None = None, *,
+                    prefetch: Sequence[tuple[AtolCommandSpec, dict[str, Any] | None]] = ()) -> Any: ...
+
+        def submit(self, spec: AtolCommandSpec, params: dict[str, Any] | None = None) -> None: ...
+
+    #: the ФН's last document number as last read (the close asks for the next one ahead)
+    _fn_last_document: int | None = None
 
     # -- shift -----------------------------------------------------------------------------
     def open_shift_command(self, text: str = "") -> None:
@@ -63,10 +70,10 @@ class AtolFiscalCommands:
         (CRY: «При отличии Цены х Количество от EndPositionPrice, ККТ считает разницу скидкой»). ``discount``
         goes into EB's own discount field, on top of ``amount`` [inferred; outside clients send 0 there].
         """
-        self.execute(f.BEGIN_POSITION, {"flags": 0, "param": 1, "reserved": 0})
+        self.submit(f.BEGIN_POSITION, {"flags": 0, "param": 1, "reserved": 0})
         for tag, value in tags:
             self.write_requisite_raw(tag, value)
-        self.execute(f.END_POSITION, {
+        self.submit(f.END_POSITION, {
             "flags": 0, "price": price, "quantity": quantity_milli, "amount": amount, "vat": vat, "vat_sum": 0,
             "section": 0, "subject": subject, "method": method, "discount_sign": int(surcharge),
             "discount": discount, "reserved": b"\x00\x00", "name": encode_atol(name)})
@@ -80,7 +87,7 @@ class AtolFiscalCommands:
         raw = encode_atol(name)
         if len(raw) > 64 or len(text) > 16:
             raise InvalidParameter(f"E6: the name holds 64 bytes and the text 16 (got {len(raw)} and {len(text)})")
-        self.execute(f.REGISTER_ITEM, {
+        self.submit(f.REGISTER_ITEM, {
             "flags": int(check_only), "name": raw.ljust(64, b"\x00"), "price": price, "quantity": quantity_milli,
             "discount_type": 0 if percent else 1, "discount_sign": int(surcharge), "discount": discount, "tax": tax,
             "section": section, "text": text.ljust(16, b"\x00"), "reserved": 0})
@@ -99,7 +106,7 @@ class AtolFiscalCommands:
         if len(chunks) > 255:
             raise InvalidParameter(f"tag {tag}: {len(data)} bytes need more than 255 blocks of {E8_BLOCK}")
         for number, chunk in enumerate(chunks):
-            self.execute(f.WRITE_REQUISITE, {"flags": 1 if printed else 0, "blocks": len(chunks), "block": number,
+            self.submit(f.WRITE_REQUISITE, {"flags": 1 if printed else 0, "blocks": len(chunks), "block": number,
                                              "data": chunk})
 
     def write_requisite(self, tag: int, value: Any, *, ffd: str = "1.05") -> None:
@@ -112,7 +119,7 @@ class AtolFiscalCommands:
         """Скидка/надбавка (43) on the last position: a sum in kopecks, or with ``percent`` hundredths of a
         per cent (3 BCD bytes). On the whole receipt a register with a ФН only rounds off kopecks of the total
         (``amount`` at most the kopecks; 0 rounds down to roubles) and refuses anything else with 7Bh."""
-        self.execute(f.DISCOUNT, {"flags": 0, "area": 0 if whole_receipt else 1, "type": 0 if percent else 1,
+        self.submit(f.DISCOUNT, {"flags": 0, "area": 0 if whole_receipt else 1, "type": 0 if percent else 1,
                                   "sign": int(surcharge), "size": amount})
 
     def payment_command(self, payment_type: int, amount: int) -> tuple[int, int]:
@@ -120,9 +127,19 @@ class AtolFiscalCommands:
         answer = self.execute(f.PAYMENT, {"flags": 0, "type": payment_type, "sum": amount})
         return int(answer.remainder), int(answer.change)
 
+    def add_payment(self, payment_type: int, amount: int) -> None:
+        """Расчёт (99) when the remainder and change are not needed: queued with the receipt where the link can
+        queue (:meth:`submit`)."""
+        self.submit(f.PAYMENT, {"flags": 0, "type": payment_type, "sum": amount})
+
     def close_receipt_command(self, payment_type: int = 1, amount: int = 0) -> None:
-        """Закрыть чек (4A)."""
-        self.execute(f.CLOSE_RECEIPT, {"flags": 0, "type": payment_type, "sum": amount})
+        """Закрыть чек (4A). Where the link can queue, the ФН status and the document after the last one read
+        (the one this close makes) are asked in the same batch, after the close: reading the new document back
+        then costs no round trip of its own."""
+        ahead: list[tuple[AtolCommandSpec, dict[str, Any] | None]] = [(f.FN_STATUS, None)]
+        if self._fn_last_document is not None:
+            ahead.append((f.FN_DOCUMENT, {"number": self._fn_last_document + 1}))
+        self.execute(f.CLOSE_RECEIPT, {"flags": 0, "type": payment_type, "sum": amount}, prefetch=ahead)
 
     def cancel_receipt(self) -> None:
         """Аннулировать открытый чек (59)."""
@@ -146,7 +163,9 @@ class AtolFiscalCommands:
         return self.execute(f.FN_OFD_STATUS)
 
     def fn_status_raw(self) -> Any:
-        return self.execute(f.FN_STATUS)
+        status = self.execute(f.FN_STATUS)
+        self._fn_last_document = int(status.last_document)
+        return status
 
     def fn_number(self) -> str:
         """Номер ФН (``A4 31``)."""

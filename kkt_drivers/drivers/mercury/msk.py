@@ -140,12 +140,12 @@ class MskBackend(Backend):
     @atomic
     def device_status(self) -> DeviceStatus:
         version = self.version()
-        answer = self.execute(mc.GetDateTime())
-        assert isinstance(answer.data, mc.DeviceDateTime)
-        s, p = answer.status, answer.printer
+        when = self.query(mc.GetDateTime(), mc.DeviceDateTime)
+        s, p = self.last_status, self.last_printer
+        assert s is not None and p is not None  # set by the answer just read
         return DeviceStatus(
             family="mercury", model=version.name.strip(), serial_number=version.serial.strip(),
-            datetime=answer.data.value, fiscalised=s.fiscalised, shift_open=s.shift_open,
+            datetime=when.value, fiscalised=s.fiscalised, shift_open=s.shift_open,
             receipt_open=s.document_state is not mc.DocumentState.CLOSED, paper_present=not p.paper_out,
             drawer_open=p.drawer_open, firmware=version.version.strip(), details=MskStatus(s, p, version))
 

@@ -28,7 +28,7 @@ from ...protocols.incotex import json_api as api
 from ...protocols.incotex.json_goods import GoodsRecord
 from ...protocols.incotex.json_link import JsonLink
 from ...protocols.incotex.json_results import Result, english
-from ...protocols.incotex.json_values import format_date, format_datetime, parse_datetime
+from ...protocols.incotex.json_values import format_date, format_datetime, parse_date, parse_datetime
 from ...session import Session
 from ...types import (
     AgentInfo,
@@ -204,7 +204,7 @@ class JsonBackend(Backend):
                         shift_open=bool(s.shift.is_open), warnings=warnings if isinstance(warnings, int) else 0,
                         last_document_datetime=s.fn.last_doc_date_time, fn_number=s.fn.fn_num or "",
                         last_document_number=s.fn.last_doc_num or 0,
-                        valid_until=dt.date.fromisoformat(valid) if isinstance(valid, str) else None,
+                        valid_until=parse_date(valid) if isinstance(valid, str) else None,
                         registrations_left=left if isinstance(left, int) else None)
 
     def last_document_number(self) -> int:

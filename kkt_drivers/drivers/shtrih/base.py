@@ -18,7 +18,7 @@ from ...protocols.shtrih.fields import ENCODING, read_text
 from ...protocols.shtrih.spec import Password, ShtrihCommandSpec
 from ...session import Session
 from .family import BAUD_RATES
-from .types import FieldStructure, ShtrihDeviceType, ShtrihShortStatus, ShtrihStatus, _mode
+from .types import FieldStructure, ShtrihDeviceType, ShtrihShortStatus, ShtrihStatus, _mode, device_datetime
 
 #: the factory default of cashier 1 (row 1 of table 2); administrator 29, system administrator 30
 CASHIER_PASSWORD, ADMIN_PASSWORD, SYSADMIN_PASSWORD = 1, 29, 30
@@ -92,13 +92,14 @@ class ShtrihCommands:
         d, t, fd = a.date, a.time, a.firmware_date
         firmware_date = None
         if fd.month and fd.day:
-            firmware_date = datetime(2000 + fd.year, fd.month, fd.day)
+            firmware_date = device_datetime(fd.year, fd.month, fd.day, what="firmware date")
         mode = int(a.mode)
         return ShtrihStatus(
             operator=int(a.operator), firmware=f"{a.firmware_version}.{a.firmware_build}",
             firmware_date=firmware_date, hall_number=int(a.hall_number), document_number=int(a.document_number),
             flags=int(a.flags), mode=_mode(mode), mode_status=mode >> 4, submode=int(a.submode), port=int(a.port),
-            datetime=datetime(2000 + d.year, d.month or 1, d.day or 1, t.hour, t.minute, t.second),
+            datetime=device_datetime(d.year, d.month or 1, d.day or 1, t.hour, t.minute, t.second,
+                                     what="date and time"),
             serial_number=f"{serial:016d}", last_closed_shift=int(a.last_closed_shift),
             registrations=int(a.registrations), registrations_left=int(a.registrations_left), inn=str(a.inn))
 

@@ -41,7 +41,7 @@ from ...types import (
 from .base import CASH_REGISTER, SYSADMIN_PASSWORD, ShtrihCommands
 from .family import CAPABILITIES
 from .fiscal import ShtrihFiscalCommands, fn_datetime
-from .types import ShtrihMode
+from .types import ShtrihMode, device_datetime
 
 
 def _encodable(text: str) -> bool:
@@ -164,7 +164,8 @@ class ShtrihDriver(ShtrihFiscalCommands, ShtrihCommands, FiscalRegister):
         s = self.fn_status_raw()
         v = self.fn_validity()
         until = v.valid_until
-        valid = datetime(2000 + until.year, until.month, until.day).date() if until.month and until.day else None
+        valid = device_datetime(until.year, until.month, until.day, what="ФН validity date").date() \
+            if until.month and until.day else None
         phase = int(s.life_phase)
         return FnStatus(phase=FnPhase(phase) if phase in FnPhase._value2member_map_ else FnPhase.SETUP,
                         shift_open=bool(s.shift_open), warnings=int(s.warnings),

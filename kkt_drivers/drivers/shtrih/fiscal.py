@@ -16,6 +16,7 @@ from ...device import atomic
 from ...errors import DeviceError, InvalidParameter, ProtocolError
 from ...protocols.shtrih import commands as c
 from ...protocols.shtrih.fields import NOT_GIVEN
+from .types import device_datetime
 
 #: «нет запрошенных данных» — the ФН's answer once a document's TLV has been read to the end
 E_NO_DATA = 0x08
@@ -27,7 +28,7 @@ def fn_datetime(value: Any) -> datetime | None:
     """A ФН date and time (ГГ ММ ДД ЧЧ ММ), or ``None`` when the ФН gives zeros."""
     if not value.month or not value.day:
         return None
-    return datetime(2000 + value.year, value.month, value.day, value.hour, value.minute)
+    return device_datetime(value.year, value.month, value.day, value.hour, value.minute, what="ФН date and time")
 
 
 def tlv_bytes(tag: int, value: bytes) -> bytes:

@@ -6,6 +6,19 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from ...errors import ProtocolError
+
+
+def device_datetime(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, *,
+                    what: str = "date") -> datetime:
+    """A date and time the device sent as separate bytes (year 20YY); a value no calendar has (month 13, a 31st
+    of April, hour 24) is a garbled answer — :class:`ProtocolError`, not a ``ValueError`` from ``datetime``."""
+    try:
+        return datetime(2000 + year, month, day, hour, minute, second)
+    except ValueError:
+        raise ProtocolError(f"Shtrih-M answer carries no valid {what}: "
+                            f"{day:02d}.{month:02d}.{year:02d} {hour:02d}:{minute:02d}:{second:02d}") from None
+
 
 class ShtrihMode(enum.IntEnum):
     """Режим ККТ: the low nibble of the mode byte of 10h/11h (vendor protocol v2.0, appendix 1)."""
