@@ -8,7 +8,7 @@ second document.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -267,6 +267,15 @@ class Kkt:
             self.device.cancel_receipt()
             return True
 
+    def _check_carried(self, tags: Iterable[int]) -> None:
+        """Refuse, before the receipt is opened, a requisite the register's protocol cannot send."""
+        missing = sorted({tag for tag in tags if not self.device.carries_requisite(tag)})
+        if missing:
+            names = ", ".join(str(tag) for tag in missing)
+            raise InvalidReceipt(
+                "requisites", f"this register's protocol cannot send requisite(s) {names}; nothing was sent",
+                f"протокол обмена этой ККТ не передаёт реквизит(ы) {names}; ничего не отправлено")
+
     def _receipt(self, kind: ReceiptType, receipt: Receipt) -> ReceiptResult:
         self._require(Op.RECEIPT)
         validate_cashier(self.cashier, self.device.limits)  # everything before any byte goes out
@@ -275,6 +284,7 @@ class Kkt:
         # only when the receipt carries requisites that differ between versions
         ffd = self.ffd if self.ffd in ("1.05", "1.2") else (self.fn_ffd() or "1.05") if needs_ffd(receipt) else "1.05"
         requisites = receipt_requisites(receipt, ffd)  # checked and encoded before a byte of the receipt goes out
+        self._check_carried(tag for tag, _ in requisites)
         d = self.device
         native = bool(receipt.discount) and d.supports(Op.RECEIPT_DISCOUNT)
         # a receipt discount the register cannot spread itself is spread here, in kopecks that add up
@@ -389,6 +399,9 @@ class Kkt:
         today = self.device.device_status().datetime.date()
         check_date(correction.basis_date, "basis_date", today)
         contact = buyer_contact(correction.buyer) if correction.buyer is not None else None
+        by_rate = {int(rate): amount for rate, amount in correction.vat_amounts}
+        vat = receipt_vat_requisites(by_rate, version, today)  # 22 %, 5 %, 7 %: 1115/1119/1120
+        self._check_carried([1173, 1174, *(tlv.tag for tlv in vat), *([1008] if contact is not None else [])])
         d = self.device
 
         def body() -> None:
@@ -396,8 +409,7 @@ class Kkt:
             d.add_requisite(1174, encode_basis(correction, ffd))
             for item in correction.items:
                 d.add_position(item, ffd=version)
-            by_rate = {int(rate): amount for rate, amount in correction.vat_amounts}
-            for tlv in receipt_vat_requisites(by_rate, version, today):  # 22 %, 5 %, 7 %: 1115/1119/1120
+            for tlv in vat:
                 d.add_requisite(tlv.tag, encode_tlv(tlv.tag, tlv.value, version)[4:])
             if contact is not None:
                 d.add_requisite(1008, self._value(1008, contact))

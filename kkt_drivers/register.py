@@ -139,6 +139,12 @@ class FiscalRegister(DeviceDriver):
         """Add a receipt-level requisite: ``value`` is the TLV value, already encoded by the FFD tag table."""
         raise self.unsupported(Op.RECEIPT)
 
+    def carries_requisite(self, tag: int) -> bool:
+        """Whether the receipt-level requisite ``tag`` can reach the ФН through this register's protocol. Most
+        take any TLV; a protocol with a field per requisite (the Incotex driver service) carries only those it
+        has a field for. :class:`~kkt_drivers.kkt.Kkt` asks before the receipt is opened."""
+        return True
+
     def receipt_discount(self, amount: int) -> None:
         """A discount on the whole receipt, kopecks, spread over the positions by the register."""
         raise self.unsupported(Op.RECEIPT_DISCOUNT)

@@ -57,3 +57,20 @@ def test_an_ffd_105_correction_at_22_percent_carries_its_vat_sum(device: str, tm
         result = kkt.correction(AMOUNTS_22)
         fns = to_fns_json(decode_document(kkt.document(result.document.number).tlv))["receiptCorrection"]
     assert fns["totalSum"] == 12345 and fns["amountsReceiptNds"] == {"amountsNds": [{"nds": 11, "ndsSum": 2226}]}
+
+
+def test_a_protocol_without_a_field_for_1115_refuses_the_22_percent_correction_before_opening(tmp_path: Path) -> None:
+    """The driver service's JSON has no field for 1115: the correction is refused before any command that could
+    open it, and the ФН and the register are as they were."""
+    url = f"emu://mercury?protocol=json&state={tmp_path}"
+    with Kkt.open(url) as kkt:
+        kkt.register(REGISTRATION)
+        kkt.open_shift()
+        last = kkt.last_document().number
+        written: list[bytes] = []
+        kkt.device.session.hooks.append(lambda direction, data: written.append(data) if direction == "tx" else None)
+        with pytest.raises(InvalidReceipt, match="1115") as refused:
+            kkt.correction(AMOUNTS_22)
+        assert refused.value.field == "requisites" and "1115" in refused.value.message_ru
+        assert not any(b"OpenCheck" in data for data in written)
+        assert kkt.last_document().number == last and not kkt.status().receipt_open

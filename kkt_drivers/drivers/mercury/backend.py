@@ -76,6 +76,9 @@ class Backend(abc.ABC):
         """Give back what the backend holds on the device side (a driver-service session); none by default."""
         return None
 
+    #: the receipt-level requisites this protocol has a way to send; None: any TLV
+    receipt_requisite_tags: frozenset[int] | None = None
+
     # -- queries ----------------------------------------------------------------------------
     @abc.abstractmethod
     def device_status(self) -> DeviceStatus: ...

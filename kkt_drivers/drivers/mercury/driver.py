@@ -117,6 +117,10 @@ class MercuryDriver(FiscalRegister):
     def add_requisite(self, tag: int, value: bytes) -> None:
         self._pending().requisites.append((tag, bytes(value)))
 
+    def carries_requisite(self, tag: int) -> bool:
+        tags = self.backend.receipt_requisite_tags
+        return tags is None or tag in tags
+
     def receipt_discount(self, amount: int) -> None:
         """Скидка на чек: spread over the positions by their amounts, the remainder on the last, as each
         position's own discount (both protocols carry a position's discounted amount: 1043 / ``sum``)."""

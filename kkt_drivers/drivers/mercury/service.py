@@ -94,6 +94,8 @@ class JsonBackend(Backend):
     """The driver service on a :class:`~kkt_drivers.session.Session` with a ``JsonLink``."""
 
     protocol = "json"
+    #: what :meth:`receipt_fields` has a field for
+    receipt_requisite_tags = frozenset({1008, 1173, 1174, 1227, 1228, 1256, 1270, 1261, *TAX_SUM_CODES})
     limits = LIMITS
 
     def __init__(self, session: Session, *, port: str = "COM1", model: str = "185F") -> None:
