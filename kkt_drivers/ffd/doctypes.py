@@ -100,9 +100,11 @@ _INFO: dict[DocumentType, DocumentInfo] = {
 }
 
 
+#: document types by code: a dictionary look-up instead of the enum's failing constructor (every requisite
+#: encoded or decoded asks whether its tag is a document)
+_BY_CODE: dict[int, DocumentType] = {int(d): d for d in DocumentType}
+
+
 def document_type(code: int) -> DocumentType | None:
     """The document type for an STLV tag, or ``None`` when ``code`` is not a document code."""
-    try:
-        return DocumentType(code)
-    except ValueError:
-        return None
+    return _BY_CODE.get(code)

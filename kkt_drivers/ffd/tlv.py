@@ -29,7 +29,7 @@ from .errors import (
     TruncatedError,
     ValueTypeMismatch,
 )
-from .tags import tag_info
+from .tags import TagInfo, tag_info
 from .values import Scalar, ValueType, decode_scalar, encode_scalar
 
 #: FFD versions an encoder can check against.
@@ -82,6 +82,19 @@ def _value_limit(tag: int, ffd: FfdLabel) -> tuple[ValueType, int | None, bool] 
     return info.type, info.max_len, info.fixed_len
 
 
+#: what encoding a tag needs under an FFD version: its limits and table entry (the tables never change, and a
+#: document encodes the same few dozen tags over and over)
+_Plan = tuple[tuple[ValueType, int | None, bool] | None, TagInfo | None]
+_PLANS: dict[tuple[int, FfdLabel], _Plan] = {}
+
+
+def _plan(tag: int, ffd: FfdLabel) -> _Plan:
+    plan = _PLANS.get((tag, ffd))
+    if plan is None:
+        plan = _PLANS[(tag, ffd)] = (_value_limit(tag, ffd), tag_info(tag))
+    return plan
+
+
 def encode_tlv(tag: int, value: TlvInput, ffd: str = "1.05", *, check_version: bool = True) -> bytes:
     """Encode one requisite (header and value) using the tag table for its type.
 
@@ -92,14 +105,13 @@ def encode_tlv(tag: int, value: TlvInput, ffd: str = "1.05", *, check_version: b
     label = _check_ffd(ffd)
     if not 0 <= tag <= 0xFFFF:
         raise ValueTypeMismatch(f"tag must be 0..65535, got {tag}")
-    limit = _value_limit(tag, label)
+    limit, info = _plan(tag, label)
     if limit is None:
         if not isinstance(value, (bytes, bytearray)):
             raise ValueTypeMismatch(f"tag {tag} is not in the table: pass its value as raw bytes")
         body = bytes(value)
     else:
         vtype, max_len, fixed = limit
-        info = tag_info(tag)
         if check_version and info is not None and label not in info.ffd_versions:
             raise TagVersionError(f"tag {tag} ({info.name_ru}) is not part of FFD {label}")
         try:

@@ -40,8 +40,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
-import construct as cs
-
 from .errors import (
     LengthLimitError,
     MalformedValueError,
@@ -101,9 +99,9 @@ _EPOCH: Final = datetime(1970, 1, 1)
 _UINT32_MAX: Final = 0xFFFF_FFFF
 
 _FIXED = {
-    ValueType.BYTE: (cs.Int8ul, 1, 0xFF),
-    ValueType.UINT16: (cs.Int16ul, 2, 0xFFFF),
-    ValueType.UINT32: (cs.Int32ul, 4, _UINT32_MAX),
+    ValueType.BYTE: (1, 0xFF),
+    ValueType.UINT16: (2, 0xFFFF),
+    ValueType.UINT32: (4, _UINT32_MAX),
 }
 
 
@@ -119,19 +117,19 @@ def _require_int(value: object, what: str) -> int:
 
 def encode_fixed_int(vtype: ValueType, value: int) -> bytes:
     """Encode BYTE, UINT16 or UINT32."""
-    fmt, _width, top = _FIXED[vtype]
+    width, top = _FIXED[vtype]
     number = _require_int(value, vtype.value)
     if not 0 <= number <= top:
         raise ValueRangeError(f"{vtype.value} holds 0..{top}, got {number}")
-    return bytes(fmt.build(number))
+    return number.to_bytes(width, "little")
 
 
 def decode_fixed_int(vtype: ValueType, data: bytes) -> int:
     """Decode BYTE, UINT16 or UINT32; the data must be exactly the type's width."""
-    fmt, width, _top = _FIXED[vtype]
+    width, _top = _FIXED[vtype]
     if len(data) != width:
         raise MalformedValueError(f"{vtype.value} needs {width} byte(s), got {len(data)}")
-    return int(fmt.parse(data))
+    return int.from_bytes(data, "little")
 
 
 def encode_byte(value: int) -> bytes:
