@@ -48,6 +48,10 @@ def escape(data: bytes) -> bytes:
     return data.replace(b"\xfd", b"\xfd\xed").replace(b"\xfe", b"\xfd\xee")
 
 
+#: each byte value as it goes on the wire (the CRC byte is escaped like data)
+_ESCAPED_BYTE = tuple(escape(bytes((value,))) for value in range(256))
+
+
 def encode(packet_id: int, data: bytes, *, crc_over_escaped: bool = False) -> bytes:
     """Build the on-wire packet. ``crc_over_escaped`` produces the KAZ variant (for tests)."""
     size = len(data)
@@ -57,7 +61,7 @@ def encode(packet_id: int, data: bytes, *, crc_over_escaped: bool = False) -> by
         raise ValueError(f"bad packet id {packet_id}")
     escaped = escape(data)
     crc = crc8_atol(bytes((packet_id,)) + (escaped if crc_over_escaped else data))
-    return bytes((START, size & 0x7F, size >> 7, packet_id)) + escaped + escape(bytes((crc,)))
+    return bytes((START, size & 0x7F, size >> 7, packet_id)) + escaped + _ESCAPED_BYTE[crc]
 
 
 class AtolV3Framer:
@@ -105,6 +109,9 @@ class AtolV3Framer:
         i, end = 0, len(data)
         while i < end:
             state = self._state
+            if state == self._IDLE and i + 3 < end and data[i] == START and self._header(data, i):
+                i = self._whole(data, i + 4, events)
+                continue
             if state == self._DATA and not self._esc:
                 # bulk path: copy a run of plain bytes (no FE/FD) up to the end of DATA in one slice
                 want = self._len - len(self._buf)
@@ -122,6 +129,40 @@ class AtolV3Framer:
             self._step(data[i], events)
             i += 1
         return events
+
+    def _header(self, data: bytes, i: int) -> bool:
+        """Fast path: a whole good header ``FE LEN0 LEN1 ID`` at ``data[i]`` while idle is taken in one go
+        (what :meth:`_step` does byte by byte); False leaves anything unusual to :meth:`_step`."""
+        len0, len1, packet_id = data[i + 1], data[i + 2], data[i + 3]
+        size = len0 | (len1 << 7)
+        if len0 & 0x80 or len1 & 0x80 or size > self._max or packet_id in (START, ESC):
+            return False
+        self._buf.clear()
+        self._raw.clear()
+        self._esc = False
+        self._len = size
+        self._id = packet_id
+        self._state = self._DATA if size else self._CRC
+        return True
+
+    def _whole(self, data: bytes, start: int, events: list[Event]) -> int:
+        """After a fast-path header: when DATA and the CRC byte that follow are all in ``data`` and need no
+        unescaping (no ``FE``/``FD``), finish the packet at once; returns where to go on from."""
+        stop = start + self._len
+        if stop >= len(data):
+            return start
+        body = data[start:stop]
+        crc = data[stop]
+        if crc == START or crc == ESC or b"\xfe" in body or b"\xfd" in body:
+            return start
+        packet_id = self._id
+        # with nothing escaped the on-wire DATA is DATA, so the second CRC rule cannot differ from the first
+        if crc8_atol(bytes((packet_id,)) + body) == crc:
+            events.append(Packet(packet_id, bytes(body)))
+        else:
+            events.append(BadPacket(packet_id, "crc"))
+        self._state = self._IDLE
+        return stop + 1
 
     def _step(self, byte: int, events: list[Event]) -> None:
         state = self._state

@@ -65,6 +65,8 @@ MAX_QUARANTINE = 96
 #: keeps 64 results]
 MAX_BATCH = 32
 _PENDING_STATUSES = (PENDING, IN_PROGRESS, WAITING)
+#: actions that end an exchange
+_FINAL = (Deliver, Fail, DeliverBatch)
 
 
 class _Slot:
@@ -245,9 +247,11 @@ class AtolV3Link:
                 if event.packet_id is not None and event.packet_id != ASYNC_ID and self.busy:
                     actions.append(Send(encode(event.packet_id, b"")))  # ask the device to resend
                 continue
-            actions.extend(self._on_packet(event))
-            if actions and any(isinstance(a, (Deliver, Fail, DeliverBatch)) for a in actions):
-                return actions
+            new = self._on_packet(event)
+            if new:
+                actions.extend(new)
+                if any(isinstance(a, _FINAL) for a in new):  # earlier actions were checked when they came
+                    return actions
         return actions
 
     def _on_release(self, packet: Packet) -> None:
@@ -483,6 +487,12 @@ class AtolV3Link:
     def _batch_progress(self, *, arm: bool = True) -> list[Action]:
         """Something was learnt: finish the batch if every task is settled, else wait on."""
         self._recovers = 0
+        last = self._slots[-1]
+        if last.accepted is None and last.result is None and last.query_pid is None \
+                and not any(slot.failed for slot in self._slots):
+            # the common case while the replies come in: the last task is not even taken yet (nothing halted the
+            # batch before it), so it is unknown and untaken — what _resolve would find, without the full pass
+            return [Wait(self.t.reply, "ack")] if arm else []
         results, unknown = self._resolve()
         if not unknown:
             return self._batch_finish(results)

@@ -15,10 +15,10 @@ def encode_bcd(value: int, width: int) -> bytes:
     """Encode a non-negative integer as ``width`` bytes of packed BCD."""
     if value < 0:
         raise ValueError(f"BCD cannot hold a negative number: {value}")
-    digits = str(value)
+    digits = f"{value:0{width * 2}}"
     if len(digits) > width * 2:
         raise ValueError(f"{value} does not fit in {width} BCD bytes")
-    return bytes.fromhex(digits.rjust(width * 2, "0"))
+    return bytes.fromhex(digits)
 
 
 def decode_bcd(data: bytes) -> int:
