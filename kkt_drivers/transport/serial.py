@@ -14,6 +14,8 @@ from ..errors import ConnectionLost, DeviceNotFound, PermissionDenied, Transport
 from .base import Transport
 
 #: URL ``parity`` values and pyserial's names for them (8 data bits and 1 stop bit always)
+#: bytes asked for per read (a port hands over what it holds, up to this)
+MAX_READ = 4096
 PARITIES: dict[str, str] = {"none": serial.PARITY_NONE, "even": serial.PARITY_EVEN, "odd": serial.PARITY_ODD}
 
 
@@ -44,6 +46,7 @@ class SerialTransport(Transport):
         self._default_timeout = timeout
         self._port: Any = None
         self._fd: int | None = None
+        self._raw_fd: int | None = None
 
     def open(self) -> None:
         try:
@@ -64,6 +67,7 @@ class SerialTransport(Transport):
         except (ValueError, OSError) as exc:
             raise TransportError(f"cannot open {self.url}: {exc}") from exc
         self._port = port
+        self._raw_fd = None
         try:
             fd = port.fileno()
             select.select([fd], [], [], 0)
@@ -71,6 +75,10 @@ class SerialTransport(Transport):
             port.timeout = 0
         except Exception:  # handlers without a real descriptor (rfc2217, loop)
             self._fd = None
+        if self._fd is not None and type(port) is serial.Serial:
+            # a plain local port (not spy://, socket://…, whose read/write do more): system calls straight on its
+            # non-blocking descriptor, without pyserial's extra select and ioctl per call
+            self._raw_fd = self._fd
 
     def close(self) -> None:
         if self._port is not None:
@@ -79,6 +87,7 @@ class SerialTransport(Transport):
             finally:
                 self._port = None
                 self._fd = None
+                self._raw_fd = None
 
     @property
     def is_open(self) -> bool:
@@ -92,13 +101,18 @@ class SerialTransport(Transport):
     def write(self, data: bytes) -> None:
         port = self._require()
         try:
-            port.write(data)
+            if self._raw_fd is not None:
+                _write_all(self._raw_fd, data)
+            else:
+                port.write(data)
         except (serial.SerialException, OSError) as exc:
             raise ConnectionLost(f"write to {self.url} failed: {exc}") from exc
 
     def read(self, timeout: float) -> bytes:
         port = self._require()
         try:
+            if self._raw_fd is not None:
+                return self._read_raw(self._raw_fd, timeout)
             if self._fd is not None:
                 waiting = port.in_waiting
                 if not waiting:
@@ -117,3 +131,35 @@ class SerialTransport(Transport):
             return bytes(data)
         except (serial.SerialException, OSError) as exc:
             raise ConnectionLost(f"read from {self.url} failed: {exc}") from exc
+
+    def _read_raw(self, fd: int, timeout: float) -> bytes:
+        """What the port holds now, else wait up to ``timeout`` for it. With pyserial's settings (VMIN = VTIME = 0)
+        an empty read means "nothing yet"; an empty read after ``select`` said readable means the line hung up."""
+        try:
+            data = os.read(fd, MAX_READ)
+        except BlockingIOError:
+            data = b""
+        if data:
+            return data
+        ready, _, _ = select.select([fd], [], [], max(timeout, 0.0))
+        if not ready:
+            return b""
+        try:
+            data = os.read(fd, MAX_READ)
+        except BlockingIOError:
+            return b""
+        if not data:
+            raise ConnectionLost(f"{self.url} closed by the peer")
+        return data
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to a non-blocking descriptor, waiting while its buffer is full."""
+    view = memoryview(data)
+    while view:
+        try:
+            sent = os.write(fd, view)
+        except BlockingIOError:
+            select.select([], [fd], [], 1.0)
+            continue
+        view = view[sent:]
