@@ -92,6 +92,12 @@ class Family(abc.ABC):
             raise ConfigurationError(f"{self.name} has no variant {variant!r}; known: {', '.join(self.variants)}")
         return {}
 
+    def variant_capabilities(self, variant: str) -> frozenset[str]:
+        """The operations a driver opened on link ``variant`` has: :attr:`capabilities` unless a link lacks a
+        command for one (the driver of that link leaves it out and refuses it before a byte is sent)."""
+        self.variant_options(variant)
+        return self.capabilities
+
     def cli_commands(self) -> Mapping[str, FamilyCommand]:
         """``kkt`` commands of this family's own (its server, its goods base…); imported only when asked."""
         return {}

@@ -28,6 +28,7 @@ from .settle import (
     REGISTRATION,
     SHIFT_CLOSE,
     SHIFT_OPEN,
+    STATE_REPORT,
     TRANSIENT,
     Settler,
     line_dropped,
@@ -240,6 +241,15 @@ class Kkt:
         self._require(Op.X_REPORT)
         with self.device.operation():
             self.device.x_report(self.cashier)
+
+    def state_report(self, cashier: Cashier | None = None) -> DocumentInfo:
+        """Отчёт о текущем состоянии расчётов (ФД type 21): the document as the ФН keeps it — number, fiscal
+        sign, time. The shift may be open or closed. A lost answer is settled from the ФН: the report is never
+        made twice. ``cashier`` defaults to this facade's cashier."""
+        self._require(Op.STATE_REPORT)
+        who = self.cashier if cashier is None else cashier
+        validate_cashier(who, self.device.limits)
+        return self._fiscal_operation(lambda: self.device.state_report(who), STATE_REPORT)
 
     # -- receipts --------------------------------------------------------------------------
     def sell(self, receipt: Receipt) -> ReceiptResult:

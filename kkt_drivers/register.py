@@ -42,6 +42,7 @@ class Op:
     OPEN_SHIFT = "open_shift"
     CLOSE_SHIFT = "close_shift"
     X_REPORT = "x_report"
+    STATE_REPORT = "state_report"
     RECEIPT = "receipt"
     CORRECTION = "correction"
     RECEIPT_DISCOUNT = "receipt_discount"
@@ -54,19 +55,19 @@ class Op:
     OPERATOR_PASSWORDS = "operator_passwords"
 
     ALL: ClassVar[tuple[str, ...]] = (
-        OFD_STATUS, DOCUMENT_TLV, OPEN_SHIFT, CLOSE_SHIFT, X_REPORT, RECEIPT, CORRECTION, RECEIPT_DISCOUNT, CASH,
-        REGISTER, CLOSE_FN, OFD_SERVER, VENDOR_CLOUD, KKT_SERVER, OPERATOR_PASSWORDS,
+        OFD_STATUS, DOCUMENT_TLV, OPEN_SHIFT, CLOSE_SHIFT, X_REPORT, STATE_REPORT, RECEIPT, CORRECTION,
+        RECEIPT_DISCOUNT, CASH, REGISTER, CLOSE_FN, OFD_SERVER, VENDOR_CLOUD, KKT_SERVER, OPERATOR_PASSWORDS,
     )
 
 
 #: the operation behind each optional method (the check in tests/unit/test_family_neutral.py uses it)
 METHOD_OPERATIONS: dict[str, str] = {
     "ofd_status": Op.OFD_STATUS, "document_tlv": Op.DOCUMENT_TLV, "open_shift": Op.OPEN_SHIFT,
-    "close_shift": Op.CLOSE_SHIFT, "x_report": Op.X_REPORT, "begin_receipt": Op.RECEIPT,
-    "add_position": Op.RECEIPT, "add_requisite": Op.RECEIPT, "pay": Op.RECEIPT, "close_receipt": Op.RECEIPT,
-    "cancel_receipt": Op.RECEIPT, "receipt_discount": Op.RECEIPT_DISCOUNT, "cash_in": Op.CASH,
-    "cash_out": Op.CASH, "cash_in_drawer": Op.CASH, "register": Op.REGISTER, "close_fn": Op.CLOSE_FN,
-    "set_operator_passwords": Op.OPERATOR_PASSWORDS,
+    "close_shift": Op.CLOSE_SHIFT, "x_report": Op.X_REPORT, "state_report": Op.STATE_REPORT,
+    "begin_receipt": Op.RECEIPT, "add_position": Op.RECEIPT, "add_requisite": Op.RECEIPT, "pay": Op.RECEIPT,
+    "close_receipt": Op.RECEIPT, "cancel_receipt": Op.RECEIPT, "receipt_discount": Op.RECEIPT_DISCOUNT,
+    "cash_in": Op.CASH, "cash_out": Op.CASH, "cash_in_drawer": Op.CASH, "register": Op.REGISTER,
+    "close_fn": Op.CLOSE_FN, "set_operator_passwords": Op.OPERATOR_PASSWORDS,
 }
 
 
@@ -123,6 +124,11 @@ class FiscalRegister(DeviceDriver):
     def x_report(self, cashier: Cashier) -> None:
         """X-отчёт."""
         raise self.unsupported(Op.X_REPORT)
+
+    def state_report(self, cashier: Cashier) -> None:
+        """Отчёт о текущем состоянии расчётов: a fiscal document of type 21 (FFD tag 1000), made in the ФН
+        with the shift open or closed; :class:`~kkt_drivers.kkt.Kkt` reads its number and fiscal sign back."""
+        raise self.unsupported(Op.STATE_REPORT)
 
     # -- receipt -----------------------------------------------------------------------------
     def begin_receipt(self, operation: ReceiptType, *, correction: bool, taxation: TaxationSystem | None,

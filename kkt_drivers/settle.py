@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 #: document types (ФД 1000 codes) each operation makes
 SHIFT_OPEN, SHIFT_CLOSE, RECEIPT, CORRECTION = frozenset({2}), frozenset({5}), frozenset({3}), frozenset({31})
-REGISTRATION, FN_CLOSE = frozenset({1, 11}), frozenset({6})
+REGISTRATION, FN_CLOSE, STATE_REPORT = frozenset({1, 11}), frozenset({6}), frozenset({21})
 #: errors while asking the device that a reconnect and another try may cure
 TRANSIENT = (Timeout, TransportError, ProtocolError)
 

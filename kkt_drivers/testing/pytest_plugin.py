@@ -17,7 +17,7 @@ Markers
                               unless ``--allow-irreversible``
     ``family(name, ...)``     speaks one family's own protocol; skipped on the others
     ``requires(op, ...)``     needs these operations (``kkt_drivers.register.Op``); skipped, with the
-                              reason, on a family that does not have them
+                              reason, on a family — or a link variant of it — that does not have them
 
 Fixtures
     ``device_url``      the URL under test (tests using it are parametrised over every backend; ids like
@@ -176,12 +176,21 @@ def skip_reasons(item: pytest.Item, target: Target, allow_irreversible: bool) ->
     for marker in item.iter_markers("family"):
         if target.family not in marker.args:
             reasons.append(f"speaks the {'/'.join(marker.args)} protocol; {target.family} has its own")
-    capabilities = get_family(target.family).capabilities
+    capabilities = _capabilities(target)
     for marker in item.iter_markers("requires"):
         missing = [op for op in marker.args if op not in capabilities]
         if missing:
             reasons.append(f"{target.family} devices have no {', '.join(missing)} (NotSupported)")
     return reasons
+
+
+def _capabilities(target: Target) -> frozenset[str]:
+    """The operations the target's driver has: those of its family on the URL's link variant."""
+    try:
+        resolved = resolve_device_url(target.url)
+    except ConfigurationError:
+        return get_family(target.family).capabilities
+    return resolved.family.variant_capabilities(resolved.variant)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ CALLS: dict[str, Callable[[Kkt], object]] = {
     Op.OPEN_SHIFT: lambda k: k.open_shift(),
     Op.CLOSE_SHIFT: lambda k: k.close_shift(),
     Op.X_REPORT: lambda k: k.x_report(),
+    Op.STATE_REPORT: lambda k: k.state_report(),
     Op.RECEIPT: lambda k: k.sell(make_receipt()),
     Op.RECEIPT_DISCOUNT: lambda k: k.device.receipt_discount(100),
     Op.CASH: lambda k: k.cash_in(100),

@@ -1,9 +1,9 @@
 """ATOL fiscal commands on top of the shared virtual ФН (:mod:`kkt_emu.core.fiscal`).
 
-Shift (9A, 5A, 67), receipts (92, E6, EA, E8, EB, 43, 99, 4A, 59), cash (49, 4F, 4D), ФН queries (A4 xx),
-registration and closing of the ФН (A6, A7 with requisites written by E8 in mode 6) and settings
-tables (50, 46). The receipt is accumulated here and handed to the ФН in one call at close, so a
-document is either whole in the archive or absent.
+Shift (9A, 5A, 67 — the X-report and the отчёт о текущем состоянии расчётов), receipts (92, E6, EA, E8, EB,
+43, 99, 4A, 59), cash (49, 4F, 4D), ФН queries (A4 xx), registration and closing of the ФН (A6, A7 with
+requisites written by E8 in mode 6) and settings tables (50, 46). The receipt is accumulated here and handed
+to the ФН in one call at close, so a document is either whole in the archive or absent.
 """
 
 from __future__ import annotations
@@ -199,13 +199,27 @@ class FiscalHandlers:
         self._start_printing()
 
     def _report(self, req: Any) -> None:
-        if req.type != 1:
+        """67: type 1 prints the X-report; type 9 has the ФН make the отчёт о текущем состоянии расчётов
+        (document 21) and prints it [single source for type 9]. Either way the register then prints in sub-mode
+        2.2, as after the X-report; another type is refused."""
+        if req.type == f.REPORT_SETTLEMENTS:
+            self._state_report()
+            return
+        if req.type != f.REPORT_X:
             raise Refusal(E_REPORT_TYPE)
         if self.tape is not None:
             try:
                 self.tape.print_x_report(self.core.shift(), self.core.shift_totals(), self.drawer)
             except Exception as exc:
                 self.incidents.record("tape", exc)
+        self._start_printing()
+
+    def _state_report(self) -> None:
+        """Document 21, with the shift open or closed; not while a receipt is open. The cashier printed is the
+        operator who entered the mode (table 3) — 67 carries no name [inferred]."""
+        self._require_no_receipt()
+        result = self._fn(self.core.state_report, self.cashier_name())
+        self._print(result)
         self._start_printing()
 
     # -- receipt ---------------------------------------------------------------------------

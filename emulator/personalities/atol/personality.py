@@ -132,7 +132,8 @@ class AtolPersonality(FiscalHandlers):
 
     #: operation -> the command that makes its fiscal effect
     operation_codes: ClassVar[dict[str, str]] = {
-        "open_shift": "9a", "close_shift": "5a", "x_report": "67", "begin_receipt": "92", "add_position": "eb",
+        "open_shift": "9a", "close_shift": "5a", "x_report": "6701", "state_report": "6709",
+        "begin_receipt": "92", "add_position": "eb",
         "pay": "99", "close_receipt": "4a", "cancel_receipt": "59", "cash_in": "49", "cash_out": "4f",
         "register": "a6", "close_fn": "a7",
     }

@@ -50,6 +50,8 @@ class MercuryPersonality:
         "open_shift": "41", "close_shift": "5f30", "x_report": "5f31", "begin_receipt": "53", "add_position": "53",
         "pay": "53", "close_receipt": "5343", "cancel_receipt": "5358", "cash_in": "5349", "cash_out": "534f",
         "register": "59", "close_fn": "56",
+        # the driver service only (MS-K has no command for the отчёт о текущем состоянии расчётов)
+        "state_report": b"{ReportStatusOfSettlements".hex(),
     }
 
     def __init__(self, profile: MercuryProfile, clock: DeviceClock, core: FiscalCore, *, tape: Any = None,

@@ -209,6 +209,8 @@ class FiscalHandlers:
             if (kind == "open_shift" and shift_open) or (kind in ("close_shift", "correction") and not shift_open) \
                     or (kind == "close_fn" and shift_open):
                 raise Refusal(E_FN_STATE)
+            if kind == "state_report" and self.core.status().phase != 0x03:
+                raise Refusal(E_FN_STATE)  # the ФН makes document 21 in its fiscal mode only
             self.pending = PendingDocument(kind)
         return run
 

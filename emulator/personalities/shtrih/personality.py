@@ -97,7 +97,8 @@ class ShtrihPersonality(FiscalHandlers):
 
     #: operation -> the command that makes its fiscal effect (as :meth:`command_bytes` shows it)
     operation_codes: ClassVar[dict[str, str]] = {
-        "open_shift": "e0", "close_shift": "41", "x_report": "40", "begin_receipt": "8d", "add_position": "ff46",
+        "open_shift": "e0", "close_shift": "41", "x_report": "40", "state_report": "ff38",
+        "begin_receipt": "8d", "add_position": "ff46",
         "pay": "ff45", "close_receipt": "ff45", "cancel_receipt": "88", "cash_in": "50", "cash_out": "51",
         "register": "ff06", "close_fn": "ff3e",
     }

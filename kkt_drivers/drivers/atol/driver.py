@@ -165,6 +165,15 @@ class AtolDriver(AtolFiscalCommands, AtolCommands, FiscalRegister):
             self.x_report_command()
         self.to_select_mode()
 
+    @atomic
+    def state_report(self, cashier: Cashier) -> None:
+        """67 09 in the mode of reports without reset (2), as the X-report, with the administrator's password: the
+        register takes the cashier from its operator table, not from the request [inferred: 67 carries only the
+        report type]."""
+        with self._mode(AtolMode.X_REPORTS, self.admin_password):
+            self.state_report_command()
+        self.to_select_mode()
+
     # -- receipt ---------------------------------------------------------------------------
     @atomic
     def begin_receipt(self, operation: ReceiptType, *, correction: bool,

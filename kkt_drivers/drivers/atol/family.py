@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 #: no Op.RECEIPT_DISCOUNT: on a register with a ФН the receipt-wide discount (43, area 0) only rounds off the
 #: kopecks of the total; :class:`~kkt_drivers.kkt.Kkt` spreads a receipt discount over the positions itself
 CAPABILITIES = frozenset({
-    Op.OFD_STATUS, Op.DOCUMENT_TLV, Op.OPEN_SHIFT, Op.CLOSE_SHIFT, Op.X_REPORT, Op.RECEIPT, Op.CORRECTION,
-    Op.CASH, Op.REGISTER, Op.CLOSE_FN, Op.OFD_SERVER, Op.VENDOR_CLOUD, Op.OPERATOR_PASSWORDS,
+    Op.OFD_STATUS, Op.DOCUMENT_TLV, Op.OPEN_SHIFT, Op.CLOSE_SHIFT, Op.X_REPORT, Op.STATE_REPORT, Op.RECEIPT,
+    Op.CORRECTION, Op.CASH, Op.REGISTER, Op.CLOSE_FN, Op.OFD_SERVER, Op.VENDOR_CLOUD, Op.OPERATOR_PASSWORDS,
 })
 
 

@@ -53,7 +53,11 @@ class AtolFiscalCommands:
 
     def x_report_command(self) -> None:
         """X-отчёт (67 01)."""
-        self.execute(f.REPORT, {"type": 1})
+        self.execute(f.REPORT, {"type": f.REPORT_X})
+
+    def state_report_command(self) -> None:
+        """Отчёт о текущем состоянии расчётов (67 09) [single source for the type]: the ФН makes document 21."""
+        self.execute(f.REPORT, {"type": f.REPORT_SETTLEMENTS})
 
     # -- receipt ---------------------------------------------------------------------------
     def open_receipt(self, atol_type: int) -> None:

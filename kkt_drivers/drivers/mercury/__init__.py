@@ -11,16 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names for type checkers; at run time __getattr__ imports them
     from .backend import Backend, ServerExchangeStatus
-    from .driver import MercuryDriver
+    from .driver import MercuryDriver, MskMercuryDriver
     from .msk import MskBackend, MskStatus
     from .service import GoodsUpload, JsonBackend
 
 _LAZY = {
-    "MercuryDriver": ".driver", "Backend": ".backend", "ServerExchangeStatus": ".backend", "MskBackend": ".msk",
-    "MskStatus": ".msk", "JsonBackend": ".service", "GoodsUpload": ".service",
+    "MercuryDriver": ".driver", "MskMercuryDriver": ".driver", "Backend": ".backend",
+    "ServerExchangeStatus": ".backend", "MskBackend": ".msk", "MskStatus": ".msk",
+    "JsonBackend": ".service", "GoodsUpload": ".service",
 }
 
-__all__ = ["Backend", "GoodsUpload", "JsonBackend", "MercuryDriver", "MskBackend", "MskStatus",
+__all__ = ["Backend", "GoodsUpload", "JsonBackend", "MercuryDriver", "MskBackend", "MskMercuryDriver", "MskStatus",
            "ServerExchangeStatus"]
 
 

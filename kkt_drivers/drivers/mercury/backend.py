@@ -13,6 +13,8 @@ import abc
 import datetime as dt
 from dataclasses import dataclass, field
 
+from ...errors import NotSupported
+from ...register import Op
 from ...session import Session
 from ...types import (
     Cashier,
@@ -113,6 +115,10 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def x_report(self, cashier: Cashier) -> None: ...
+
+    def state_report(self, cashier: Cashier) -> None:
+        """Отчёт о текущем состоянии расчётов; a protocol without a command for it refuses before a byte."""
+        raise NotSupported(Op.STATE_REPORT, "mercury")
 
     # -- receipt ----------------------------------------------------------------------------
     @abc.abstractmethod

@@ -33,7 +33,7 @@ from ...types import (
     TaxationSystem,
 )
 from .backend import Backend, PendingReceipt, ServerExchangeStatus
-from .family import CAPABILITIES
+from .family import CAPABILITIES, MSK_LACKS
 
 
 class MercuryDriver(FiscalRegister):
@@ -93,6 +93,12 @@ class MercuryDriver(FiscalRegister):
 
     def x_report(self, cashier: Cashier) -> None:
         self.backend.x_report(cashier)
+
+    def state_report(self, cashier: Cashier) -> None:
+        """Over the driver service only: MS-K has no command for it (:class:`MskMercuryDriver`)."""
+        if not self.supports(Op.STATE_REPORT):
+            raise self.unsupported(Op.STATE_REPORT)
+        self.backend.state_report(cashier)
 
     # -- receipt ---------------------------------------------------------------------------
     @atomic
@@ -211,3 +217,10 @@ class MercuryDriver(FiscalRegister):
         """Fetch the goods base from the «Сервер ККТ» (the register's groups, at its percent) and send the
         sales journal; a base with a bad record is refused whole (the status names the record)."""
         return self.backend.kkt_server_exchange()
+
+
+class MskMercuryDriver(MercuryDriver):
+    """A Меркурий over MS-K: the same driver less what the wire protocol has no command for — the отчёт о
+    текущем состоянии расчётов (no MS-K command for it is known); it is refused before a byte is sent."""
+
+    capabilities = CAPABILITIES - MSK_LACKS

@@ -22,9 +22,12 @@ if TYPE_CHECKING:
     from ...transport.base import Transport
 
 CAPABILITIES = frozenset({
-    Op.OFD_STATUS, Op.DOCUMENT_TLV, Op.OPEN_SHIFT, Op.CLOSE_SHIFT, Op.X_REPORT, Op.RECEIPT, Op.CORRECTION,
-    Op.RECEIPT_DISCOUNT, Op.CASH, Op.REGISTER, Op.CLOSE_FN, Op.KKT_SERVER,
+    Op.OFD_STATUS, Op.DOCUMENT_TLV, Op.OPEN_SHIFT, Op.CLOSE_SHIFT, Op.X_REPORT, Op.STATE_REPORT, Op.RECEIPT,
+    Op.CORRECTION, Op.RECEIPT_DISCOUNT, Op.CASH, Op.REGISTER, Op.CLOSE_FN, Op.KKT_SERVER,
 })
+#: what MS-K has no command for (its driver refuses it, typed, before a byte goes out): the отчёт о текущем
+#: состоянии расчётов, which only the driver service offers (ReportStatusOfSettlements)
+MSK_LACKS = frozenset({Op.STATE_REPORT})
 #: OpenSession ``model``: the driver service treats 115Ф/130Ф/180Ф/185Ф as one model, 119Ф as another
 SERVICE_MODELS = ("185F", "119F")
 
@@ -82,6 +85,11 @@ class MercuryFamily(Family):
         return MercuryOptions(variant=protocol, password=password.encode("ascii"), kkt_port=port, kkt_model=model,
                               protocol_given="protocol" in options)
 
+    def variant_capabilities(self, variant: str) -> frozenset[str]:
+        """MS-K lacks :data:`MSK_LACKS`. (An HTTP URL without ``protocol=`` speaks json though its variant reads
+        msk: this answer is then one operation short, never one too many.)"""
+        return super().variant_capabilities(variant) - (MSK_LACKS if variant == "msk" else frozenset())
+
     def variant_options(self, variant: str) -> dict[str, str]:
         super().variant_options(variant)
         return {"protocol": variant}
@@ -105,11 +113,12 @@ class MercuryFamily(Family):
             options = replace(options, variant="json")
         if options.variant == "msk":
             from ...protocols.incotex.msk_link import MskLink
+            from .driver import MskMercuryDriver
             from .msk import MskBackend
 
             link = MskLink()
             session = Session(transport, link, hooks=hooks)
-            return MercuryDriver(session, MskBackend(session, password=options.password))
+            return MskMercuryDriver(session, MskBackend(session, password=options.password))
         from ...protocols.incotex.json_link import JsonLink
         from .service import JsonBackend
 

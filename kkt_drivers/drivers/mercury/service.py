@@ -252,6 +252,10 @@ class JsonBackend(Backend):
     def x_report(self, cashier: Cashier) -> None:
         self.call("PrintReport", {"reportCode": 1})
 
+    def state_report(self, cashier: Cashier) -> None:
+        """ReportStatusOfSettlements: the ФН makes document 21; its number and sign are read back by ``Kkt``."""
+        self.call("ReportStatusOfSettlements", {"cashierInfo": self.cashier(cashier)})
+
     # -- receipt ---------------------------------------------------------------------------
     def check_no_receipt_open(self) -> None:
         if self.receipt_is_open():

@@ -239,6 +239,22 @@ class ShtrihDriver(ShtrihFiscalCommands, ShtrihCommands, FiscalRegister):
     def x_report(self, cashier: Cashier) -> None:
         self.x_report_command(self._report_password())
 
+    @atomic
+    def state_report(self, cashier: Cashier) -> None:
+        """FF37h, the cashier's requisites, FF38h (the order of close_shift; the ФН leaves 1021 out of document 21,
+        the register prints it)."""
+        self.begin_settlement_report()
+        try:
+            self._cashier_requisites(cashier)
+        except BaseException:
+            self._drop_fn_document()
+            raise
+        try:
+            self.settlement_report()
+        except DeviceError:
+            self._drop_fn_document()  # refused: nothing was made, the begun document would block the next one
+            raise
+
     def _drop_fn_document(self) -> None:
         """Best effort: cancel a ФН document begun with FF41h/FF42h/FF05h/FF3Dh after a failure."""
         try:

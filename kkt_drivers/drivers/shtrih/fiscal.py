@@ -133,6 +133,15 @@ class ShtrihFiscalCommands:
         """Суточный отчёт без гашения (40h)."""
         self.execute(c.X_REPORT, password=password)
 
+    def begin_settlement_report(self) -> None:
+        """Начать формирование отчёта о текущем состоянии расчётов (FF37h)."""
+        self.execute(c.BEGIN_SETTLEMENT_REPORT)
+
+    def settlement_report(self) -> Any:
+        """Сформировать отчёт о текущем состоянии расчётов (FF38h): document number, fiscal sign, the count of
+        documents the OFD has not confirmed and the date of the first of them."""
+        return self.execute(c.SETTLEMENT_REPORT)
+
     def cancel_fn_document(self) -> None:
         """Отменить документ в ФН (FF08h): drops a document begun with FF41h/FF42h/FF05h/FF3Dh."""
         self.execute(c.CANCEL_FN_DOCUMENT)

@@ -42,9 +42,15 @@ OPEN_SHIFT = _spec(b"\x9a", "open shift", "Открыть смену (режим
                    timeout=TimeoutClass.CLOSE_DOCUMENT)
 Z_REPORT = _spec(b"\x5a", "Z-report", "Суточный отчёт с гашением (закрытие смены), режим 3.",
                  "Z-report: close the shift (mode 3).", modes=frozenset({MODE_Z_REPORTS}), timeout=TimeoutClass.REPORT)
-REPORT = _spec(b"\x67", "report without reset", "Снятие отчёта без гашения (1 = X-отчёт), режим 2.",
-               "Report without reset (type 1 = X-report), mode 2.", request=cs.Struct("type" / cs.Int8ub),
+REPORT = _spec(b"\x67", "report without reset",
+               "Снятие отчёта без гашения, режим 2: тип 1 — X-отчёт, 9 — отчёт о текущем состоянии расчётов "
+               "(ФД 21, делает ФН).",
+               "Report without reset, mode 2: type 1 = X-report, 9 = report on the current state of settlements "
+               "(ФД 21, made in the ФН).", request=cs.Struct("type" / cs.Int8ub),
                modes=frozenset({MODE_X_REPORTS}), timeout=TimeoutClass.REPORT)
+#: ``67`` report types: the X-report, and the ФН's отчёт о текущем состоянии расчётов (document 21) — type 9
+#: is named by one outside client only (atol4j ``PrintReportCommand.FISCAL``) [single source]
+REPORT_X, REPORT_SETTLEMENTS = 1, 9
 
 # -- receipt ---------------------------------------------------------------------------------
 OPEN_RECEIPT = _spec(b"\x92", "open receipt",
