@@ -4,7 +4,7 @@
     kkt --device atol:///dev/pts/3?transport=v2 register registration.json --yes
     kkt --device atol:///dev/pts/3?transport=v2 open-shift
     kkt --device atol:///dev/pts/3?transport=v2 sell receipt.json --json
-    kkt --device ... x-report | z-report | fn-status | ofd-status | document 3 | close-fn --yes
+    kkt --device ... x-report | z-report | state-report | fn-status | ofd-status | document 3 | close-fn --yes
 
 The device comes from ``--device``, else ``$KKT_DEVICE``, else the built-in emulator (whose state lasts only
 for one command: start ``kkt-emu serve`` for a device that persists — ``kkt`` says so when it falls back).
@@ -77,6 +77,11 @@ def _open_shift(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
 def _z_report(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
     doc = kkt.close_shift()
     return doc, _document_text("shift closed (Z-report)", doc)
+
+
+def _state_report(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
+    doc = kkt.state_report()
+    return doc, _document_text("state report (отчёт о текущем состоянии расчётов)", doc)
 
 
 def _x_report(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
@@ -164,6 +169,8 @@ COMMANDS: dict[str, tuple[str, Command]] = {
     "open-shift": ("open the shift", _open_shift),
     "x-report": ("print an X-report", _x_report),
     "z-report": ("close the shift (Z-report)", _z_report),
+    "state-report": ("report on the current state of settlements (ФД 21, отчёт о текущем состоянии расчётов)",
+                     _state_report),
     "sell": ("sell: receipt from a JSON file ('-' = stdin)", _receipt("sell")),
     "refund": ("sell return: receipt from a JSON file", _receipt("refund")),
     "buy": ("buy (expense): receipt from a JSON file", _receipt("buy")),

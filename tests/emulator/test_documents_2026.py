@@ -43,6 +43,8 @@ def test_a_2026_day_through_the_command_line(tmp_path: Path) -> None:
         receipt = _kkt(url, "document", str(sale["document"]["number"]))["fns_json"]["receipt"]
         corrected = _kkt(url, "correction", str(EXAMPLES / "correction-ffd12.json"))
         correction = _kkt(url, "document", str(corrected["document"]["number"]))["fns_json"]["receiptCorrection"]
+        report = _kkt(url, "state-report")
+        state = _kkt(url, "document", str(report["number"]))["fns_json"]["currentStateReport"]
         z = _kkt(url, "z-report")
         close = _kkt(url, "document", str(z["number"]))["fns_json"]["closeShift"]
     finally:
@@ -70,6 +72,14 @@ def test_a_2026_day_through_the_command_line(tmp_path: Path) -> None:
     assert [i["nds"] for i in correction["items"]] == [2, 11] and correction["totalSum"] == 9600
     assert correction["amountsReceiptNds"] == {"amountsNds": [{"nds": 11, "ndsSum": 90}]}
     assert correction["nds10"] == 827
+
+    # the отчёт о текущем состоянии расчётов: ФД 21, the next document after the correction and before the Z-report,
+    # in shift 1; its ФН totals (1157, FFD 1.2) are the ФН's since registration — here the one shift's
+    assert report["document_type"] == 21 and report["number"] == corrected["document"]["number"] + 1 == z["number"] - 1
+    assert state["shiftNumber"] == 1 and state["kktRegId"] == close["kktRegId"]
+    totals = state["fiscalDriveSumReports"]
+    assert totals["totalReceiptBsoCount"] == 2 and totals["sellOper"]["totalSum"] == 834232 + 9600
+    assert totals["receiptCorrection"]["receiptCorrectionCount"] == 1
 
     # the Z-report counts the receipt and the correction: 1134 and the «приход» counters 1129 take receipts and
     # corrections of that type together (protocol-notes/fn/emulator.md, the FFD 1.2 texts of 1129–1136)
