@@ -18,6 +18,7 @@ from kkt_drivers.ffd import decode_document, missing_mandatory
 from kkt_drivers.kkt import Kkt
 from kkt_drivers.register import FiscalRegister, Op
 from kkt_drivers.types import Cashier, DocumentInfo, Registration
+from kkt_drivers.validation import InvalidReceipt
 
 STATE_REPORT_TYPE = 21
 #: the code each family's register refuses the report with while the ФН is not registered («неверное состояние
@@ -112,3 +113,12 @@ def test_every_link_of_a_family_has_the_capabilities_its_family_says(name: str) 
         with connect(f"emu://{name}" + (f"?{query}" if query else "")) as device:
             assert isinstance(device, FiscalRegister)
             assert device.capabilities == family.variant_capabilities(variant), (name, variant)
+
+
+@pytest.mark.requires(Op.STATE_REPORT)
+def test_a_cashier_the_register_cannot_take_is_refused_before_a_byte(kkt: Kkt) -> None:
+    sent = _sent(kkt)
+    with pytest.raises(InvalidReceipt) as caught:
+        kkt.state_report(cashier=Cashier("К" * 65))
+    assert caught.value.field == "cashier.name"
+    assert sent == []
