@@ -29,10 +29,18 @@ def decode_bcd(data: bytes) -> int:
     return int(text) if text else 0
 
 
+#: one BCD byte's value by the byte (-1: a nibble above 9), and the byte of each value 0..99: most BCD fields
+#: (dates, times, cashiers) are one byte wide
+_BYTE_VALUE = tuple(int(f"{byte:02x}") if f"{byte:02x}".isdigit() else -1 for byte in range(256))
+_VALUE_BYTE = tuple(bytes.fromhex(f"{value:02d}") for value in range(100))
+
+
 def read_bcd(data: bytes, width: int) -> int:
     """Decode exactly ``width`` bytes read from a stream (construct errors, for compiled schemas)."""
     if len(data) != width:
         raise cs.StreamError(f"BCD field needs {width} bytes, got {len(data)}")
+    if width == 1 and _BYTE_VALUE[data[0]] >= 0:
+        return _BYTE_VALUE[data[0]]
     try:
         return decode_bcd(data)
     except ValueError as exc:
@@ -42,7 +50,10 @@ def read_bcd(data: bytes, width: int) -> int:
 def write_bcd(value: object, width: int) -> bytes:
     """Encode for a compiled schema (construct errors)."""
     try:
-        return encode_bcd(int(value), width)  # type: ignore[call-overload]
+        number: int = int(value)  # type: ignore[call-overload]
+        if width == 1 and 0 <= number <= 99:
+            return _VALUE_BYTE[number]
+        return encode_bcd(number, width)
     except (TypeError, ValueError) as exc:
         raise cs.MappingError(str(exc)) from exc
 

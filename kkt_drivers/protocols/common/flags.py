@@ -14,13 +14,20 @@ import construct as cs
 def bits_to_container(raw: bytes, names: tuple[str, ...]) -> cs.Container:
     if len(raw) != 1:
         raise cs.StreamError("a flags byte is missing")
-    value = raw[0]
-    return cs.Container({name: bool(value >> (7 - i) & 1) for i, name in enumerate(names)})
+    return cs.Container(zip(names, _BITS[raw[0]], strict=False))  # BitFlags has eight names
+
+
+#: the eight flags of each byte value, bit 7 first
+_BITS = tuple(tuple(bool(value >> (7 - i) & 1) for i in range(8)) for value in range(256))
 
 
 def container_to_bits(obj: Any, names: tuple[str, ...]) -> bytes:
     try:
-        return bytes((sum(1 << (7 - i) for i, name in enumerate(names) if obj[name]),))
+        value = 0
+        for i, name in enumerate(names):
+            if obj[name]:
+                value |= 0x80 >> i
+        return bytes((value,))
     except (KeyError, TypeError) as exc:
         raise cs.MappingError(f"flags need every one of {names}: {exc}") from exc
 
