@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -116,22 +117,144 @@ def _validator(name: str) -> Any:
 
 
 def check_schema(data: Any, name: str) -> None:
-    """Check ``data`` against the shipped schema; the most relevant error becomes an :class:`InvalidReceipt`."""
+    """Check ``data`` against the shipped schema; the most relevant error becomes an :class:`InvalidReceipt`
+    naming the field and the limit in English and Russian (never the raw ``jsonschema`` text).
+
+    An amount or a quantity the schema refuses gets the same checks whether it is written as a string or a
+    number: a malformed one is refused here, one with too many decimals or a minus sign by :func:`kopecks`, and
+    one that is well formed but too big is left to the device's limits (checked before a byte is sent), so
+    ``"99999999999999.99"`` and ``99999999999999.99`` get the same message.
+    """
     import jsonschema
 
     errors = sorted(_validator(name).iter_errors(data), key=jsonschema.exceptions.relevance)
-    if not errors:
-        return
-    error = errors[0]
-    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-    field = path or name
-    message = error.message
-    wanted = str(error.validator_value)
-    if error.validator == "type" and isinstance(error.instance, (int, float)) and "string" in wanted:
-        message += f" (write it as text: \"{error.instance}\")"
-    if error.validator == "additionalProperties":
-        message = message.replace("Additional properties are not allowed", "unknown field(s)")
-    raise InvalidReceipt(field, message, f"не соответствует схеме {name}.schema.json: {message}")
+    for error in errors:
+        field = _field(error.absolute_path) or name
+        if _checked_later(error, field):
+            continue
+        raise _schema_error(error, field)
+
+
+def _field(path: Any) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+_MONEY_PATTERN = r"^\s*\d{1,11}(\.\d{1,2})?\s*$"
+_QUANTITY_PATTERN = r"^\s*\d{1,9}(\.\d{1,9})?\s*$"
+_DECIMAL = re.compile(r"\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*")
+
+
+def _string_pattern(schema: Any) -> str | None:
+    """The ``pattern`` of the string branch of a ``oneOf`` (how money and quantities are described)."""
+    for branch in schema.get("oneOf", ()) if isinstance(schema, dict) else ():
+        if isinstance(branch, dict) and branch.get("type") == "string" and "pattern" in branch:
+            return str(branch["pattern"])
+    return None
+
+
+def _checked_later(error: Any, field: str) -> bool:
+    """An amount or quantity refused by the schema: raise the same message as for the other spelling, or say
+    it is well formed (True) and leave its size to the device's limits."""
+    if error.validator != "oneOf":
+        return False
+    pattern = _string_pattern(error.schema)
+    value = error.instance
+    if pattern not in (_MONEY_PATTERN, _QUANTITY_PATTERN) or isinstance(value, bool) or not isinstance(
+            value, (str, int, float)):
+        return False
+    if pattern == _MONEY_PATTERN:
+        if isinstance(value, str) and not _DECIMAL.fullmatch(value):
+            raise InvalidReceipt(field, f"not an amount: {value!r}; write roubles with at most two decimals, "
+                                        "e.g. \"45.50\"",
+                                 f"не сумма: {value!r}; укажите рубли, не более двух знаков после запятой, "
+                                 "например \"45.50\"")
+        kopecks(value, field)
+        return True
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value):
+        raise InvalidReceipt(field, f"not a number: {value!r}; write it as digits, e.g. \"0.512\"",
+                             f"не число: {value!r}; укажите цифрами, например \"0.512\"")
+    return True
+
+
+_TYPES = {"string": ("text", "строкой"), "number": ("a number", "числом"),
+          "integer": ("a whole number", "целым числом"),
+          "object": ("an object {...}", "объектом {...}"), "array": ("a list [...]", "списком [...]"),
+          "boolean": ("true or false", "true или false"), "null": ("null", "null")}
+_PATTERNS = {
+    "^([0-9A-Fa-f]{2})+$": ("hexadecimal digits in pairs, e.g. \"0a1b\"",
+                            "шестнадцатеричными цифрами парами, например \"0a1b\""),
+    "^\\d{16}$": ("exactly 16 digits", "ровно 16 цифр"),
+    "^\\d{10}$": ("exactly 10 digits", "ровно 10 цифр"),
+    "^(\\d{10}|\\d{12})$": ("10 or 12 digits", "10 или 12 цифр"),
+    _MONEY_PATTERN: ("roubles with at most two decimals, e.g. \"45.50\"",
+                     "рубли, не более двух знаков после запятой, например \"45.50\""),
+    _QUANTITY_PATTERN: ("a positive number, e.g. \"0.512\"", "положительное число, например \"0.512\""),
+}
+
+
+def _schema_error(error: Any, field: str) -> InvalidReceipt:
+    """One ``jsonschema`` error as a bilingual :class:`InvalidReceipt` with the limit it broke."""
+    kind, limit, value = error.validator, error.validator_value, error.instance
+    if kind == "maxLength":
+        return InvalidReceipt(field, f"at most {limit} characters, got {len(value)}",
+                              f"не длиннее {limit} символов, получено {len(value)}")
+    if kind == "minLength":
+        if limit == 1:
+            return InvalidReceipt(field, "must not be empty", "не может быть пустым")
+        return InvalidReceipt(field, f"at least {limit} characters, got {len(value)}",
+                              f"не короче {limit} символов, получено {len(value)}")
+    if kind == "maxItems":
+        return InvalidReceipt(field, f"at most {limit} entries, got {len(value)}",
+                              f"не больше {limit} элементов, получено {len(value)}")
+    if kind == "minItems":
+        return InvalidReceipt(field, f"at least {limit} entr{'y' if limit == 1 else 'ies'}, got {len(value)}",
+                              f"нужно не меньше {limit} элем., получено {len(value)}")
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        en, ru = {"minimum": ("at least", "не меньше"), "maximum": ("at most", "не больше"),
+                  "exclusiveMinimum": ("more than", "больше"), "exclusiveMaximum": ("less than", "меньше")}[kind]
+        return InvalidReceipt(field, f"must be {en} {limit}, got {value!r}",
+                              f"должно быть {ru} {limit}, получено {value!r}")
+    if kind == "type":
+        wanted = [limit] if isinstance(limit, str) else list(limit)
+        en = " or ".join(_TYPES.get(t, (t, t))[0] for t in wanted)
+        ru = " или ".join(_TYPES.get(t, (t, t))[1] for t in wanted)
+        hint_en = hint_ru = ""
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and "string" in wanted:
+            hint_en, hint_ru = f" (write it as text: \"{value}\")", f" (запишите строкой: \"{value}\")"
+        return InvalidReceipt(field, f"must be {en}, got {value!r}{hint_en}",
+                              f"должно быть {ru}, получено {value!r}{hint_ru}")
+    if kind == "enum":
+        known = ", ".join(json.dumps(v, ensure_ascii=False) for v in limit)
+        return InvalidReceipt(field, f"must be one of {known}, got {value!r}",
+                              f"допустимые значения: {known}, получено {value!r}")
+    if kind == "required":
+        missing = [key for key in limit if isinstance(value, dict) and key not in value]
+        where = ".".join(part for part in (_field(error.absolute_path), missing[0] if missing else "") if part)
+        return InvalidReceipt(where or field, "is required but missing", "обязательное поле отсутствует")
+    if kind == "additionalProperties":
+        known_names = sorted(error.schema.get("properties", {}))
+        unknown = ", ".join(repr(key) for key in value if key not in known_names) if isinstance(value, dict) else ""
+        known = ", ".join(known_names)
+        return InvalidReceipt(field, f"unknown field(s) {unknown}; known: {known}",
+                              f"неизвестные поля {unknown}; допустимые: {known}")
+    if kind == "minProperties":
+        return InvalidReceipt(field, "must not be empty", "не может быть пустым")
+    if kind == "pattern":
+        en, ru = _PATTERNS.get(limit, (f"text matching {limit}", f"текстом по шаблону {limit}"))
+        return InvalidReceipt(field, f"must be {en}, got {value!r}", f"должно быть: {ru}, получено {value!r}")
+    if kind == "format":
+        en, ru = {"date": ("a date YYYY-MM-DD", "датой ГГГГ-ММ-ДД"),
+                  "date-time": ("a date and time, e.g. 2026-03-02T12:30:00",
+                                "датой и временем, например 2026-03-02T12:30:00")}.get(limit, (limit, limit))
+        return InvalidReceipt(field, f"must be {en}, got {value!r}", f"должно быть {ru}, получено {value!r}")
+    if kind == "oneOf":
+        pattern = _string_pattern(error.schema)
+        if pattern in _PATTERNS:
+            en, ru = _PATTERNS[pattern]
+            return InvalidReceipt(field, f"must be {en}, got {value!r}", f"должно быть: {ru}, получено {value!r}")
+    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    hint = f" ({description})" if description else ""
+    return InvalidReceipt(field, f"not an allowed value: {value!r}{hint}", f"недопустимое значение: {value!r}")
 
 
 # -- values ---------------------------------------------------------------------------------------------
