@@ -74,14 +74,23 @@ def lock_dir() -> Path:
 
 
 class HostLock:
-    """An exclusive, re-entrant (within one thread of this object) advisory lock for the device ``key``."""
+    """An exclusive, re-entrant (within one thread of this object) advisory lock for the device ``key``.
+
+    The file names the process holding the lock (``pid N``), read only by a process that waited for it too
+    long. It stays open between operations and keeps the last holder's name after a release, so taking the
+    lock again from the same process costs a ``flock``, a ``stat`` and a read — not opening, truncating and
+    writing a file on every single exchange. :meth:`close` closes it. A file that was removed or replaced
+    meanwhile, or one inherited from a parent process, is opened afresh."""
 
     def __init__(self, key: str, *, timeout: float = DEFAULT_TIMEOUT, directory: Path | None = None) -> None:
         self.key = key
         self.timeout = timeout
         folder = directory or lock_dir()
         self.path = folder / (hashlib.sha1(key.encode()).hexdigest()[:20] + ".lock")
-        self._handle: IO[bytes] | None = None
+        self._handle: IO[bytes] | None = None  # the file while the lock is held
+        self._file: IO[bytes] | None = None  # the open lock file, held or not
+        self._file_pid = 0
+        self._close_on_release = False
         self._guard = threading.Lock()
 
     def _holder(self) -> str:
@@ -90,27 +99,60 @@ class HostLock:
         except OSError:
             return ""
 
+    def _open(self) -> IO[bytes]:
+        handle = self._file
+        if handle is not None and self._file_pid != os.getpid():  # a forked child shares the parent's lock
+            self._discard()
+            handle = None
+        if handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handle = self._file = open(self.path, "a+b")
+            self._file_pid = os.getpid()
+        return handle
+
+    def _current(self, handle: IO[bytes]) -> bool:
+        """Whether the open file is still the one at :attr:`path` (a lock on a removed file binds nobody)."""
+        try:
+            return os.path.samestat(os.fstat(handle.fileno()), os.stat(self.path))
+        except OSError:
+            return False
+
+    def _discard(self) -> None:
+        handle, self._file = self._file, None
+        if handle is not None:
+            handle.close()
+
     def acquire(self) -> None:
         with self._guard:
             if self._handle is not None:
                 raise RuntimeError("HostLock is not re-entrant; the session counts nesting")
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            handle = open(self.path, "a+b")
             deadline = time.monotonic() + self.timeout
             pause = 0.005
-            while not _try_lock(handle):
+            while True:
+                handle = self._open()
+                if _try_lock(handle):
+                    if self._current(handle):
+                        break
+                    self._discard()  # closing it drops the lock; the file at the path is the one to lock
+                    continue
                 if time.monotonic() >= deadline:
                     holder = self._holder()
-                    handle.close()
                     raise DeviceBusy(f"the device {self.key} is busy: another process ({holder or 'unknown'}) "
                                      f"has used it for more than {self.timeout:g} s; nothing was sent",
                                      holder=holder)
                 time.sleep(pause)
                 pause = min(pause * 2, 0.1)
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"pid {os.getpid()}".encode())
-            handle.flush()
+            try:
+                mark = f"pid {os.getpid()}".encode()
+                handle.seek(0)
+                if handle.read(len(mark) + 1) != mark:  # the holder's name stays in the file after a release
+                    handle.seek(0)
+                    handle.truncate()
+                    handle.write(mark)
+                    handle.flush()
+            except BaseException:
+                self._discard()
+                raise
             self._handle = handle
 
     def release(self) -> None:
@@ -119,8 +161,18 @@ class HostLock:
             if handle is None:
                 return
             try:
-                handle.seek(0)
-                handle.truncate()
                 _unlock(handle)
-            finally:
-                handle.close()
+            except BaseException:
+                self._discard()  # closing the file drops the lock
+                raise
+            if self._close_on_release:
+                self._close_on_release = False
+                self._discard()
+
+    def close(self) -> None:
+        """Close the lock file (after the operation holding the lock, if one does)."""
+        with self._guard:
+            if self._handle is not None:
+                self._close_on_release = True
+            else:
+                self._discard()

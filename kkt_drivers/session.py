@@ -329,8 +329,8 @@ class Session:
             self.broken = False
 
     def close(self) -> None:
-        """Close the transport, and any hook that holds a file (a JSONL capture). Packets the link keeps for
-        the next request (v3 releases) are written first, best effort."""
+        """Close the transport, the host lock's file and any hook that holds a file (a JSONL capture). Packets the
+        link keeps for the next request (v3 releases) are written first, best effort."""
         with self.lock:
             try:
                 link = self._batch_link()
@@ -343,6 +343,8 @@ class Session:
                         pass
                 self.transport.close()
             finally:
+                if self.host_lock is not None:
+                    self.host_lock.close()
                 for hook in self.hooks:
                     closer = getattr(hook, "close", None)
                     if callable(closer):
