@@ -133,14 +133,8 @@ class SerialTransport(Transport):
             raise ConnectionLost(f"read from {self.url} failed: {exc}") from exc
 
     def _read_raw(self, fd: int, timeout: float) -> bytes:
-        """What the port holds now, else wait up to ``timeout`` for it. With pyserial's settings (VMIN = VTIME = 0)
-        an empty read means "nothing yet"; an empty read after ``select`` said readable means the line hung up."""
-        try:
-            data = os.read(fd, MAX_READ)
-        except BlockingIOError:
-            data = b""
-        if data:
-            return data
+        """Wait up to ``timeout`` for the port to be readable, then take what it holds. With pyserial's settings
+        (VMIN = VTIME = 0) an empty read after ``select`` said readable means the line hung up."""
         ready, _, _ = select.select([fd], [], [], max(timeout, 0.0))
         if not ready:
             return b""
