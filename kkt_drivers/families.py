@@ -41,6 +41,21 @@ ENTRY_POINT_GROUP = "kkt_drivers.families"
 DEFAULT_DEVICE = "emu://atol"
 
 
+def whole_number_option(key: str, raw: str, low: int, high: int, *, owner: str = "", digits: int | None = None,
+                        default: str = "") -> int:
+    """A URL option that is a whole number ``low``..``high`` (at most ``digits`` digits, leading zeros kept, when
+    given); anything else is a :class:`ConfigurationError` naming the option and what it takes, in English and
+    Russian."""
+    if raw.isascii() and raw.isdigit() and (digits is None or len(raw) <= digits) and low <= int(raw) <= high:
+        return int(raw)
+    prefix = f"{owner}: " if owner else ""
+    takes_en = f"up to {digits} digits" if digits is not None else f"a whole number {low}..{high}"
+    takes_ru = f"не более {digits} цифр" if digits is not None else f"целое число от {low} до {high}"
+    default_en, default_ru = (f" (default {default})", f" (по умолчанию {default})") if default else ("", "")
+    raise ConfigurationError(f"{prefix}{key} must be {takes_en}{default_en}, not {raw!r}",
+                             message_ru=f"{prefix}{key}: нужно {takes_ru}{default_ru}, а не {raw!r}")
+
+
 @dataclass(frozen=True)
 class FamilyOptions:
     """A family's parsed URL options; ``variant`` picks one of its links (ATOL: ``v2`` or ``v3``)."""

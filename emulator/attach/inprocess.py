@@ -40,11 +40,13 @@ def device_for_url(resolved: ResolvedUrl) -> tuple[VirtualDevice, bool]:
     state_dir = Path(state) if state else None
     ffd = options.get("ffd")
     if ffd is not None and ffd not in ("1.05", "1.2"):
-        raise ConfigurationError(f"ffd must be 1.05 or 1.2, not {ffd!r}")
+        raise ConfigurationError(f"ffd must be 1.05 or 1.2, not {ffd!r}",
+                                 message_ru=f"ffd: нужно 1.05 или 1.2, а не {ffd!r}")
     try:
         zone = parse_utc_offset(options["tz"]) if "tz" in options else None
     except ValueError as exc:
-        raise ConfigurationError(f"tz: {exc}") from exc
+        raise ConfigurationError(f"tz: {exc}", message_ru=f"tz: нужно смещение от UTC, например +03:00 или UTC+3, "
+                                                          f"а не {options['tz']!r}") from exc
     try:
         if not name:
             return create_device(family, model, state_dir=state_dir, ffd=ffd, utc_offset=zone), True

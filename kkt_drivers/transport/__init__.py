@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ..errors import ConfigurationError
 from ..url import ResolvedUrl, emulator_attachment
 from .base import EmulatorControl, Transport
@@ -22,10 +24,36 @@ def _host_port(address: str, default_port: int | None) -> tuple[str, int]:
         if default_port is None:
             raise ConfigurationError(f"name the port in {address!r} (HOST:PORT)")
         host, port = address.strip("/"), str(default_port)
+    if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        raise ConfigurationError(f"the port in {address!r} must be a whole number 1..65535, not {port!r}",
+                                 message_ru=f"порт в {address!r}: нужно целое число от 1 до 65535, а не {port!r}")
+    return host.strip("[]"), int(port)
+
+
+#: the usual line speeds, named in the message that refuses a baudrate
+USUAL_BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
+
+
+def _baudrate(raw: str, default: int) -> int:
+    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= 4_000_000:
+        return int(raw)
+    usual = ", ".join(map(str, USUAL_BAUDRATES))
+    raise ConfigurationError(f"baudrate must be a whole number of bits per second, 1..4000000, usually one of "
+                             f"{usual} (this family's default {default}), not {raw!r}",
+                             message_ru=f"baudrate: нужно целое число бит в секунду, 1..4000000, обычно одно из "
+                                        f"{usual} (по умолчанию для этого семейства {default}), а не {raw!r}")
+
+
+def _timeout(raw: str) -> float:
     try:
-        return host.strip("[]"), int(port)
-    except ValueError as exc:
-        raise ConfigurationError(f"bad port in {address!r}") from exc
+        value = float(raw) if raw.strip() == raw else math.nan
+    except ValueError:
+        value = math.nan
+    if math.isfinite(value) and value >= 0:
+        return value
+    raise ConfigurationError(f"timeout must be a number of seconds, 0 or more, e.g. 0.05 (the default), not {raw!r}",
+                             message_ru=f"timeout: нужно число секунд, 0 или больше, например 0.05 (по умолчанию), "
+                                        f"а не {raw!r}")
 
 
 def make_transport(resolved: ResolvedUrl) -> Transport:
@@ -35,11 +63,9 @@ def make_transport(resolved: ResolvedUrl) -> Transport:
         transport: Transport = emulator_attachment(url.connection).open(resolved)
         return transport
     options = resolved.connection_options
-    try:
-        baudrate = int(options.get("baudrate", str(resolved.family.default_baudrate)))
-        timeout = float(options.get("timeout", "0.05"))
-    except ValueError as exc:
-        raise ConfigurationError(f"bad baudrate or timeout in {url}: {exc}") from exc
+    default_baudrate = resolved.family.default_baudrate
+    baudrate = _baudrate(options.get("baudrate", str(default_baudrate)), default_baudrate)
+    timeout = _timeout(options.get("timeout", "0.05"))
     parity = options.get("parity", resolved.family.default_parity)
     if parity not in PARITIES:
         raise ConfigurationError(f"parity must be one of {', '.join(PARITIES)}, not {parity!r}",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from ...errors import ConfigurationError
-from ...families import Family, FamilyOptions
+from ...families import Family, FamilyOptions, whole_number_option
 from ...register import Op
 
 if TYPE_CHECKING:
@@ -51,11 +51,11 @@ class AtolFamily(Family):
     def parse_options(self, options: Mapping[str, str]) -> AtolOptions:
         generation = options.get("transport", self.default_variant)
         if generation not in self.variants:
-            raise ConfigurationError(f"transport must be v2 or v3, not {generation!r}")
-        raw = options.get("password", "0000")
-        if not (raw.isdigit() and len(raw) <= 4):
-            raise ConfigurationError(f"password must be up to four digits, not {raw!r}")
-        return AtolOptions(variant=generation, access_password=int(raw))
+            raise ConfigurationError(f"transport must be v2 or v3, not {generation!r}",
+                                     message_ru=f"transport: v2 или v3, а не {generation!r}")
+        password = whole_number_option("password", options.get("password", "0000"), 0, 9999, digits=4,
+                                       default="0000")
+        return AtolOptions(variant=generation, access_password=password)
 
     def variant_options(self, variant: str) -> dict[str, str]:
         super().variant_options(variant)

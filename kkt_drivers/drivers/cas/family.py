@@ -44,7 +44,8 @@ class CasFamily(Family):
     def parse_options(self, options: Mapping[str, str]) -> CasOptions:
         value = options.get("enq", "yes").lower()
         if value not in _YES + _NO:
-            raise ConfigurationError(f"cas: enq must be yes or no, not {value!r}")
+            raise ConfigurationError(f"cas: enq must be yes or no, not {value!r}",
+                                     message_ru=f"cas: enq — yes или no, а не {value!r}")
         return CasOptions(enq=value in _YES)
 
     def driver_type(self) -> type[DeviceDriver]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from ...errors import ConfigurationError
-from ...families import Family, FamilyOptions
+from ...families import Family, FamilyOptions, whole_number_option
 from ...scale_device import ScaleOp
 
 if TYPE_CHECKING:
@@ -47,14 +47,13 @@ class CasLpFamily(Family):
 
     def parse_options(self, options: Mapping[str, str]) -> CasLpOptions:
         def number(key: str, default: int, low: int, high: int) -> int:
-            raw = options.get(key, str(default))
-            if not raw.isdigit() or not low <= int(raw) <= high:
-                raise ConfigurationError(f"caslp: {key} must be a number {low}..{high}, not {raw!r}")
-            return int(raw)
+            return whole_number_option(key, options.get(key, str(default)), low, high, owner="caslp",
+                                       default=str(default))
 
         digits = options.get("digits", "lsd").lower()
         if digits not in DIGIT_ORDERS:
-            raise ConfigurationError(f"caslp: digits must be lsd or msd, not {digits!r}")
+            raise ConfigurationError(f"caslp: digits must be lsd or msd, not {digits!r}",
+                                     message_ru=f"caslp: digits — lsd или msd, а не {digits!r}")
         return CasLpOptions(logical_number=number("lognum", 0, 0, 127), digits=digits,
                             plu_max=number("plu_max", DEFAULT_PLU_MAX, 1, 0xFFFFFFFF))
 

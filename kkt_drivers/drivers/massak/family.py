@@ -48,7 +48,9 @@ class MassaKFamily(Family):
     def parse_options(self, options: Mapping[str, str]) -> MassaKOptions:
         request = options.get("request", "auto").lower()
         if request not in WEIGHT_REQUESTS:
-            raise ConfigurationError(f"massak: request must be one of {', '.join(WEIGHT_REQUESTS)}, not {request!r}")
+            raise ConfigurationError(f"massak: request must be one of {', '.join(WEIGHT_REQUESTS)}, not {request!r}",
+                                     message_ru=f"massak: request — одно из {', '.join(WEIGHT_REQUESTS)}, "
+                                                f"а не {request!r}")
         return MassaKOptions(weight_request=request)
 
     def driver_type(self) -> type[DeviceDriver]:

@@ -72,16 +72,21 @@ class MercuryFamily(Family):
     def parse_options(self, options: Mapping[str, str]) -> MercuryOptions:
         protocol = options.get("protocol", self.default_variant)
         if protocol not in self.variants:
-            raise ConfigurationError(f"protocol must be msk or json, not {protocol!r}")
+            raise ConfigurationError(f"protocol must be msk or json, not {protocol!r}",
+                                     message_ru=f"protocol: msk или json, а не {protocol!r}")
         password = options.get("password", "0000")
         if not (len(password) == 4 and password.isascii() and password.isprintable()):
-            raise ConfigurationError(f"password must be four ASCII characters, not {password!r}")
+            raise ConfigurationError(f"password must be four ASCII characters (default 0000), not {password!r}",
+                                     message_ru=f"password: четыре символа ASCII (по умолчанию 0000), "
+                                                f"а не {password!r}")
         port = options.get("kkt_port", "COM1")
         if not port.strip():
-            raise ConfigurationError("kkt_port must name the register's port")
+            raise ConfigurationError("kkt_port must name the register's port",
+                                     message_ru="kkt_port: укажите порт кассы (COM3, USB, /dev/ttyS0)")
         model = options.get("kkt_model", "185F")
         if model not in SERVICE_MODELS:
-            raise ConfigurationError(f"kkt_model must be one of {', '.join(SERVICE_MODELS)}, not {model!r}")
+            raise ConfigurationError(f"kkt_model must be one of {', '.join(SERVICE_MODELS)}, not {model!r}",
+                                     message_ru=f"kkt_model: одно из {', '.join(SERVICE_MODELS)}, а не {model!r}")
         return MercuryOptions(variant=protocol, password=password.encode("ascii"), kkt_port=port, kkt_model=model,
                               protocol_given="protocol" in options)
 

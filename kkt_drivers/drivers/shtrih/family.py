@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from ...errors import ConfigurationError
-from ...families import Family, FamilyOptions
+from ...families import Family, FamilyOptions, whole_number_option
 from ...register import Op
 
 if TYPE_CHECKING:
@@ -61,19 +61,24 @@ class ShtrihFamily(Family):
     capabilities: ClassVar[frozenset[str]] = CAPABILITIES
 
     def parse_options(self, options: Mapping[str, str]) -> ShtrihOptions:
-        raw = options.get("password", "30")
-        if not (raw.isdigit() and raw.isascii() and len(raw) <= 8):
-            raise ConfigurationError(f"password must be a number of up to eight digits, not {raw!r}")
+        password = whole_number_option("password", options.get("password", "30"), 0, 99_999_999, digits=8,
+                                       default="30")
         code: int | None = None
         if "baudcode" in options:
             text = options["baudcode"]
             if not (text.isdigit() and text.isascii() and int(text) in BAUD_RATES):
-                raise ConfigurationError(f"baudcode must be 0…9 (2400 … 921600 baud), not {text!r}")
+                rates = ", ".join(f"{c} = {b}" for c, b in BAUD_RATES.items())
+                raise ConfigurationError(f"baudcode must be a whole number {min(BAUD_RATES)}…{max(BAUD_RATES)}, "
+                                         f"the vendor's code of the line speed ({rates}), not {text!r}",
+                                         message_ru=f"baudcode: нужно целое число {min(BAUD_RATES)}…"
+                                                    f"{max(BAUD_RATES)}, код скорости по таблице производителя "
+                                                    f"({rates}), а не {text!r}")
             code = int(text)
         enq = options.get("enq", "auto")
         if enq not in ("always", "auto"):
-            raise ConfigurationError(f"enq must be 'always' or 'auto', not {enq!r}")
-        return ShtrihOptions(password=int(raw), baud_code=code, enq_first=enq == "always")
+            raise ConfigurationError(f"enq must be 'always' or 'auto', not {enq!r}",
+                                     message_ru=f"enq: 'always' или 'auto', а не {enq!r}")
+        return ShtrihOptions(password=password, baud_code=code, enq_first=enq == "always")
 
     def driver_type(self) -> type[DeviceDriver]:
         from .driver import ShtrihDriver

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from ...errors import ConfigurationError
-from ...families import Family, FamilyOptions
+from ...families import Family, FamilyOptions, whole_number_option
 from ...scale_device import ScaleOp
 
 if TYPE_CHECKING:
@@ -46,12 +46,13 @@ class ShtrihPrintFamily(Family):
 
     def parse_options(self, options: Mapping[str, str]) -> ShtrihPrintOptions:
         password = options.get("password", "0030")
-        if len(password) != 4 or not password.isdigit():
-            raise ConfigurationError(f"shtrihprint: password must be four digits, not {password!r}")
+        if len(password) != 4 or not (password.isascii() and password.isdigit()):
+            raise ConfigurationError(f"shtrihprint: password must be 4 digits (default 0030), not {password!r}",
+                                     message_ru=f"shtrihprint: password — 4 цифры (по умолчанию 0030), "
+                                                f"а не {password!r}")
         raw = options.get("plu_max")
-        if raw is not None and (not raw.isdigit() or not 1 <= int(raw) <= 0xFFFF):
-            raise ConfigurationError(f"shtrihprint: plu_max must be a number 1..65535, not {raw!r}")
-        return ShtrihPrintOptions(password=password, plu_max=None if raw is None else int(raw))
+        plu_max = None if raw is None else whole_number_option("plu_max", raw, 1, 0xFFFF, owner="shtrihprint")
+        return ShtrihPrintOptions(password=password, plu_max=plu_max)
 
     def driver_type(self) -> type[DeviceDriver]:
         from .driver import ShtrihPrintScale

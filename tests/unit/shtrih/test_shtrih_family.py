@@ -27,11 +27,15 @@ def test_password_is_a_number_and_baud_codes_are_the_vendors() -> None:
 
 
 @pytest.mark.parametrize(("query", "message"), [
-    ("password=abc", "password must be a number of up to eight digits, not 'abc'"),
-    ("password=123456789", "password must be a number of up to eight digits, not '123456789'"),
-    ("password=-1", "password must be a number of up to eight digits, not '-1'"),
-    ("baudcode=10", "baudcode must be 0…9 (2400 … 921600 baud), not '10'"),
-    ("baudcode=115200", "baudcode must be 0…9 (2400 … 921600 baud), not '115200'"),
+    ("password=abc", "password must be up to 8 digits (default 30), not 'abc'"),
+    ("password=123456789", "password must be up to 8 digits (default 30), not '123456789'"),
+    ("password=-1", "password must be up to 8 digits (default 30), not '-1'"),
+    ("baudcode=10", "baudcode must be a whole number 0…9, the vendor's code of the line speed "
+     "(0 = 2400, 1 = 4800, 2 = 9600, 3 = 19200, 4 = 38400, 5 = 57600, 6 = 115200, 7 = 230400,"
+     " 8 = 460800, 9 = 921600), not '10'"),
+    ("baudcode=115200", "baudcode must be a whole number 0…9, the vendor's code of the line speed "
+     "(0 = 2400, 1 = 4800, 2 = 9600, 3 = 19200, 4 = 38400, 5 = 57600, 6 = 115200, 7 = 230400,"
+     " 8 = 460800, 9 = 921600), not '115200'"),
     ("enq=sometimes", "enq must be 'always' or 'auto', not 'sometimes'"),
 ])
 def test_bad_options_are_refused_with_their_reason(query: str, message: str) -> None:
