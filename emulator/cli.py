@@ -76,11 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="serve a protocol that travels over HTTP (POST /api.json); default "
                             f"{DEFAULT_TCP}")
     serve.add_argument("--state", metavar="DIR", type=Path,
-                       help="keep the device (ФН archive, settings, clock) in DIR across restarts")
+                       help="keep the device (ФН archive, settings, clock) in DIR across restarts; DIR keeps the "
+                            "family and FFD it was made with: serving it with another --family or --ffd is refused "
+                            "(start afresh with a new or empty DIR)")
     serve.add_argument("--tape", metavar="FILE",
                        help="print the paper tape to FILE ('-' = standard error, to keep stdout for the ready line)")
     serve.add_argument("--tape-width", type=int, choices=(32, 48, 57), help="characters per tape line")
-    serve.add_argument("--ffd", choices=("1.05", "1.2"), help="FFD mode of the virtual ФН (default 1.05)")
+    serve.add_argument("--ffd", choices=("1.05", "1.2"),
+                       help="FFD mode of the virtual ФН (default 1.05; with --state, the one DIR was made with; "
+                            "another one is refused)")
     serve.add_argument("--timezone", type=_utc_offset, metavar="OFFSET",
                        help="zone of the device clock and its documents, e.g. +03:00 (default: kept in --state, "
                             "else the host's); the clock never follows the host into a DST change")

@@ -58,6 +58,8 @@ def device_for_url(resolved: ResolvedUrl) -> tuple[VirtualDevice, bool]:
     except ArchiveError as exc:
         raise ConfigurationError(f"the emulator state {state_dir} cannot be used (is another emulator using "
                                  f"it?): {exc}") from exc
+    except ConfigurationError:
+        raise
     except (ValueError, OSError) as exc:
         raise ConfigurationError(str(exc)) from exc
 
