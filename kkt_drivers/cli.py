@@ -319,14 +319,15 @@ def _main(argv: Sequence[str] | None) -> int:
             raise ConfigurationError(f"{args.command} changes the register for good: add --yes to confirm",
                                      message_ru=f"{args.command} необратимо меняет ККТ: добавьте --yes для "
                                                 "подтверждения")
-        if fallback and args.command not in READ_ONLY:
+        opens_register = family_command is None or family_command.needs_device
+        if fallback and opens_register and args.command not in READ_ONLY:
             note = (f"no --device and no $KKT_DEVICE: this runs on a throwaway in-process emulator ({url}); its "
                     "documents are gone when kkt exits — start `kkt-emu serve` and pass --device to keep them"
                     if lang == "en" else
                     f"нет --device и $KKT_DEVICE: команда выполняется на временном эмуляторе ({url}); его документы "
                     "исчезнут после выхода kkt — запустите `kkt-emu serve` и укажите --device")
             safe_print(f"kkt: {note}", stream=sys.stderr)
-        if family_command is not None and not family_command.needs_device:
+        if family_command is not None and not opens_register:
             result, text = family_command.run(args)
         else:
             with Kkt.open(url, cashier=Cashier(args.cashier)) as kkt:
