@@ -37,6 +37,8 @@ PRICE_FRAME_SIZE = 37
 _START = bytes((SOH, STX))
 #: byte offset that tells the two frames apart: a unit letter in a weight frame, ETX in a price frame
 _KIND_AT = 11
+#: a price frame's bytes up to its second block's STX: enough to check its first block
+_PRICE_HEAD = 13
 
 
 def bcc(data: bytes) -> int:
@@ -306,6 +308,16 @@ class CasFramer:
             ok = all(_check_ok(frame[a:b], frame[b], self.price_rule) for a, b in ((2, 10), (13, 23), (26, 34)))
         return Frame(kind, frame) if ok else BadFrame(kind, "bcc")
 
+    def _price_head(self, buf: bytearray, pos: int) -> BadFrame | None:
+        """A price frame's first block, checked as soon as it is in (its STX after ETX, its check byte): a
+        weight frame with ETX at the kind offset (a damaged byte) fails here instead of holding the frames after
+        it until 37 bytes have come. Always checked first, so every chunking of a stream gives the same events."""
+        if buf[pos + _PRICE_HEAD - 1] != STX:
+            return BadFrame("price", "structure")
+        if not _check_ok(bytes(buf[pos + 2:pos + 10]), buf[pos + 10], self.price_rule):
+            return BadFrame("price", "bcc")
+        return None
+
     def feed(self, data: bytes) -> list[Event]:
         events: list[Event] = []
         buf = self._buf
@@ -330,9 +342,10 @@ class CasFramer:
                 break
             kind = "price" if buf[pos + _KIND_AT] == ETX else "weight"
             size = PRICE_FRAME_SIZE if kind == "price" else WEIGHT_FRAME_SIZE
-            if end - pos < size:
+            early = self._price_head(buf, pos) if kind == "price" and end - pos >= _PRICE_HEAD else None
+            if early is None and end - pos < size:
                 break
-            event = self._check(bytes(buf[pos:pos + size]), kind)
+            event = early or self._check(bytes(buf[pos:pos + size]), kind)
             events.append(event)
             if isinstance(event, Frame):
                 pos += size

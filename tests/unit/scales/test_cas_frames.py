@@ -193,3 +193,14 @@ def test_good_frame_after_arbitrary_junk(stream: bytes, good: CasWeight) -> None
     frame = encode_weight_frame(good)
     events = CasFramer().feed(stream + frame + frame)
     assert events[-1] == Frame("weight", frame)
+
+
+def test_a_weight_frame_damaged_into_a_price_frame_start_does_not_hold_back_the_next_frame() -> None:
+    """Found by hypothesis: byte 11 of a weight frame (its unit letter) damaged into ETX makes the frame look like
+    a 37-byte price frame; the next weight frame must still decode at once, not after 37 bytes have come."""
+    good = encode_weight_frame(CasWeight(status="S", sign=" ", weight="  1.25", unit="kg"))
+    damaged = bytearray(good)
+    damaged[11] = 0x03  # ETX
+    events = CasFramer().feed(bytes(damaged) + good)
+    assert events[-1] == Frame("weight", good)
+    assert isinstance(events[0], BadFrame) and events[0].kind == "price"
