@@ -2,7 +2,8 @@
 
 Generation speed and example deadlines depend on the machine, not on our code, so neither may fail a run;
 each test still states its own example count. No example database is kept, so a run never depends on an
-earlier one.
+earlier one. Examples are derandomized (the same every run, so CI is a seeded sample); the ``explore`` profile
+(``pytest --hypothesis-profile=explore``) draws new ones each run.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ settings.register_profile(
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,  # the same examples every run: CI is a seeded sample, never a lottery
 )
+# new random examples each run, to look for what the seeded ones miss: --hypothesis-profile=explore
+settings.register_profile("explore", parent=settings.get_profile("kkt"), derandomize=False)
 settings.load_profile("kkt")
 
 
