@@ -98,10 +98,19 @@ def server_exchange(kkt: Kkt, args: argparse.Namespace) -> tuple[Any, str]:
     return asdict(status), _status_text(status)
 
 
+def read_goods_json(path: str) -> Any:
+    """The JSON of a goods file (``-``: standard input); a missing file or bad JSON is invalid input (exit 2),
+    said in English and Russian, never a traceback."""
+    from ...jsonio import decode_text, parse_json, read_json_file
+
+    if path == "-":
+        return parse_json(decode_text(sys.stdin.buffer.read(), "standard input", "goods file"), "goods file")
+    return read_json_file(path, "goods file")
+
+
 def load_goods(path: str) -> list[GoodsRecord]:
     """A goods file (``{"base": [...]}``, groups allowed) checked whole: a bad record is refused by name."""
-    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    _, goods = parse_goods_file(json.loads(text))
+    _, goods = parse_goods_file(read_goods_json(path))
     return [item.record for item in goods]
 
 
@@ -217,8 +226,7 @@ def _server_call(server: str, method: str, path: str, body: bytes | None = None,
 def server_upload(args: argparse.Namespace) -> tuple[Any, str]:
     """Upload a goods file (groups and records) to a «Сервер ККТ»; checked here first, so a bad record is
     named before a byte is sent, and the server checks it again."""
-    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-    raw = json.loads(text)
+    raw = read_goods_json(args.file)
     try:
         _, goods = parse_goods_file(raw)
     except GoodsBaseError as exc:
