@@ -109,3 +109,24 @@ def test_device_links_survive_any_bytes(chunks: list[bytes]) -> None:
                 assert json.loads(answer)["result"] == 0
     finally:
         device.close()
+
+
+def test_a_damaged_json_length_prefix_is_dropped_after_silence_and_the_same_line_serves_again() -> None:
+    """Over a line that outlives its clients (a pty), a length prefix damaged into megabytes must not swallow
+    every request after it: found by the full fault matrix, where each retry of the driver (every 0.3 s) kept the
+    emulator waiting for the rest of an 8 MB message. Once the line falls silent mid-message, the part is dropped
+    and the next request on the same connection is answered."""
+    device = create_device("mercury")
+    try:
+        connection = connect_to(device, "json")
+        connection.receive(b"\x00\x80\x00\x37" + b'{"sessionKey":"x"', now=100.0)
+        assert connection.take_output(float("inf")) == b""
+        deadline = connection.next_event()
+        assert deadline is not None and deadline <= 100.0 + 0.5  # the silence after which the part is dropped
+        connection.poll(deadline)
+        connection.receive(encode(b'{"command":"GetDriverInfo"}'), now=deadline + 0.01)
+        [answer] = JsonTcpFramer().feed(connection.take_output(float("inf")))
+        assert json.loads(answer)["result"] == 0
+        assert device.incidents.total == 0
+    finally:
+        device.close()

@@ -79,6 +79,10 @@ class MskDeviceSide:
         return [Send(chunk), Wait(KEEPALIVE_INTERVAL, "execution")] if self._queue else [Send(chunk)]
 
 
+#: silence inside a message after which the part received is dropped (a client writes a message at once)
+JSON_INTER_BYTE = 0.2
+
+
 class JsonDeviceSide:
     """One raw-TCP connection to the driver service: 4-byte big-endian length, then the JSON."""
 
@@ -103,7 +107,12 @@ class JsonDeviceSide:
                 self.withhold_next -= 1
                 continue
             actions.append(Send(encode(outcome.answer)))
+        if self.framer.in_message:
+            actions.append(Wait(JSON_INTER_BYTE, "inter-byte"))
         return actions
 
     def timeout(self) -> list[Action]:
+        """A message that stopped coming is dropped: over a line that outlives its clients (a pty) a damaged
+        length prefix would otherwise swallow every request after it, each client's retry keeping it waiting."""
+        self.framer.reset()
         return []
