@@ -10,6 +10,8 @@ site's own text where it gives one, else the class's Russian title with the Engl
 
 from __future__ import annotations
 
+import errno as _errno
+import socket as _socket
 from typing import ClassVar
 
 
@@ -153,3 +155,42 @@ class DeviceError(KktError):
         self.command = command
         where = f" on {command}" if command else ""
         super().__init__(f"{family} error 0x{code:02X}{where}: {message} ({message_ru})", message_ru=message_ru)
+
+
+#: what an operating-system error code means, in Russian, for messages that wrap an OSError
+_OS_REASONS_RU: dict[int, str] = {
+    _errno.ENOENT: "такого файла или устройства нет",
+    _errno.ENODEV: "устройство отсутствует",
+    _errno.ENXIO: "устройство отсутствует",
+    _errno.EACCES: "доступ запрещён",
+    _errno.EPERM: "доступ запрещён",
+    _errno.EBUSY: "устройство занято другой программой",
+    _errno.ECONNREFUSED: "соединение отклонено",
+    _errno.ETIMEDOUT: "время ожидания истекло",
+    _errno.EHOSTUNREACH: "узел недоступен",
+    _errno.ENETUNREACH: "сеть недоступна",
+    _errno.ECONNRESET: "соединение сброшено другой стороной",
+    _errno.ECONNABORTED: "соединение прервано",
+    _errno.EPIPE: "канал закрыт другой стороной",
+    _errno.EIO: "ошибка ввода-вывода (устройство отключено?)",
+    _errno.EADDRNOTAVAIL: "адрес недоступен",
+    _errno.EADDRINUSE: "адрес уже занят",
+    _errno.EINVAL: "недопустимый параметр",
+    _errno.ENOTTY: "это не последовательный порт (его нельзя настроить)",
+}
+
+
+def os_reason_ru(exc: BaseException) -> str:
+    """The Russian reason of a wrapped OS or library error: what its error code means, once, without the
+    English text (the English message keeps that)."""
+    if isinstance(exc, _socket.gaierror):
+        return "имя узла не найдено (проверьте имя и DNS)"
+    if isinstance(exc, TimeoutError):
+        return "время ожидания истекло"
+    for error in (exc, exc.__cause__ or exc.__context__):
+        # an OSError's errno, or a termios.error's (code, text) arguments
+        args: tuple[object, ...] = getattr(error, "args", ())
+        code = getattr(error, "errno", None) or (args[0] if len(args) == 2 and isinstance(args[1], str) else None)
+        if isinstance(code, int) and code > 0:
+            return _OS_REASONS_RU.get(code, f"системная ошибка {_errno.errorcode.get(code, code)}")
+    return f"сбой {type(exc).__name__}"

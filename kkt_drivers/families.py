@@ -98,13 +98,17 @@ class Family(abc.ABC):
         """Check this family's own options (only its keys are given) and return them typed."""
         variant = options.get("variant", self.default_variant) if "variant" in self.options else self.default_variant
         if variant not in self.variants:
-            raise ConfigurationError(f"{self.name}: variant must be one of {', '.join(self.variants)}, not {variant!r}")
+            raise ConfigurationError(f"{self.name}: variant must be one of {', '.join(self.variants)}, not {variant!r}",
+                                     message_ru=f"{self.name}: variant — одно из {', '.join(self.variants)}, "
+                                                f"а не {variant!r}")
         return FamilyOptions(variant)
 
     def variant_options(self, variant: str) -> dict[str, str]:
         """The URL options that select ``variant`` (empty for a family with one link)."""
         if variant not in self.variants:
-            raise ConfigurationError(f"{self.name} has no variant {variant!r}; known: {', '.join(self.variants)}")
+            raise ConfigurationError(f"{self.name} has no variant {variant!r}; known: {', '.join(self.variants)}",
+                                     message_ru=f"у {self.name} нет варианта {variant!r}; есть: "
+                                                f"{', '.join(self.variants)}")
         return {}
 
     def variant_capabilities(self, variant: str) -> frozenset[str]:
@@ -146,11 +150,14 @@ def get_family(name: str) -> Family:
             return _LOADED[name]
         target = BUILTIN_FAMILIES.get(name) or _entry_points().get(name)
         if target is None:
-            raise ConfigurationError(f"unknown device family {name!r}; known: {', '.join(family_names())}")
+            raise ConfigurationError(f"unknown device family {name!r}; known: {', '.join(family_names())}",
+                                     message_ru=f"семейство устройств {name!r} не поддерживается; есть: "
+                                                f"{', '.join(family_names())}")
         module_name, _, attribute = target.partition(":")
         descriptor = getattr(import_module(module_name), attribute)
         if not isinstance(descriptor, Family) or descriptor.name != name:
-            raise ConfigurationError(f"{target} is not the descriptor of family {name!r}")
+            raise ConfigurationError(f"{target} is not the descriptor of family {name!r}",
+                                     message_ru=f"{target} — не описание семейства {name!r}")
         _LOADED[name] = descriptor
         return descriptor
 

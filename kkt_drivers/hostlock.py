@@ -60,8 +60,8 @@ class DeviceBusy(KktError):
 
     ru_title = "Устройство занято другим процессом"
 
-    def __init__(self, message: str, *, holder: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, holder: str = "", message_ru: str | None = None) -> None:
+        super().__init__(message, message_ru=message_ru)
         self.holder = holder
 
 
@@ -139,7 +139,10 @@ class HostLock:
                     holder = self._holder()
                     raise DeviceBusy(f"the device {self.key} is busy: another process ({holder or 'unknown'}) "
                                      f"has used it for more than {self.timeout:g} s; nothing was sent",
-                                     holder=holder)
+                                     holder=holder,
+                                     message_ru=f"устройство {self.key} занято: другой процесс "
+                                                f"({holder or 'неизвестно какой'}) работает с ним дольше "
+                                                f"{self.timeout:g} с; ничего не отправлено")
                 time.sleep(pause)
                 pause = min(pause * 2, 0.1)
             try:

@@ -77,7 +77,9 @@ class Kkt:
                  taxation: TaxationSystem | None = None, ffd: str | None = None) -> None:
         if not isinstance(device, FiscalRegister):
             raise ConfigurationError(f"{getattr(device, 'family', type(device).__name__)} devices are not fiscal "
-                                     "registers: Kkt needs one")
+                                     "registers: Kkt needs one",
+                                     message_ru=f"устройства {getattr(device, 'family', type(device).__name__)} — "
+                                                "не ККТ, а Kkt работает только с ККТ")
         self.device = device
         self.cashier = cashier or Cashier()
         if admin_password is not None or sysadmin_password is not None:

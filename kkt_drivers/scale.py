@@ -197,7 +197,8 @@ class LabelScale(Scale):
     def __init__(self, device: ScaleDevice, *, state: UploadState | None = None) -> None:
         super().__init__(device)
         if device.label_limits is None:
-            raise ConfigurationError(f"{device.family} scales state no limits for their goods records")
+            raise ConfigurationError(f"{device.family} scales state no limits for their goods records",
+                                     message_ru=f"для весов {device.family} не заданы ограничения записей товаров")
         self.state = state if state is not None else UploadState.open(None)
 
     @classmethod

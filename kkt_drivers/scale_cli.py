@@ -107,16 +107,21 @@ def load_goods(path: str) -> list[Goods]:
         try:
             root = ElementTree.fromstring(text)
         except ElementTree.ParseError as exc:
-            raise ConfigurationError(f"{path}: not a goods XML file: {exc}") from None
+            raise ConfigurationError(f"{path}: not a goods XML file: {exc}",
+                                     message_ru=f"{path}: это не XML-файл товаров (ошибка разбора в строке "
+                                                f"{exc.position[0]}, позиция {exc.position[1]})") from None
         records = [dict(element.attrib) for element in root.iter("Record")]
     elif stripped.startswith(("[", "{")):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ConfigurationError(f"{path}: not JSON: {exc}") from None
+            raise ConfigurationError(f"{path}: not JSON: {exc}",
+                                     message_ru=f"{path}: это не JSON (ошибка в строке {exc.lineno}, "
+                                                f"позиция {exc.colno})") from None
         items = data.get("goods") if isinstance(data, dict) else data
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            raise ConfigurationError(f"{path}: expected a list of goods objects (or {{\"goods\": [...]}})")
+            raise ConfigurationError(f"{path}: expected a list of goods objects (or {{\"goods\": [...]}})",
+                                     message_ru=f"{path}: нужен список объектов-товаров (или {{\"goods\": [...]}})")
         records = items
     else:
         dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=";,\t")

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, os_reason_ru
 from .scale_device import Goods
 
 #: acknowledgements kept in memory before they are written to the state file
@@ -102,13 +102,17 @@ class UploadState:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigurationError(f"cannot create the upload state folder {folder}: {exc}") from exc
+            raise ConfigurationError(f"cannot create the upload state folder {folder}: {exc}",
+                                     message_ru=f"не удалось создать папку состояния выгрузки {folder}: "
+                                                f"{os_reason_ru(exc)}") from exc
         path = folder / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}.sqlite"
         try:
             db = _connect(str(path))
             db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('key', ?)", (key,))
         except sqlite3.Error as exc:
-            raise ConfigurationError(f"cannot use the upload state {path}: {exc}") from exc
+            raise ConfigurationError(f"cannot use the upload state {path}: {exc}",
+                                     message_ru=f"не удалось открыть файл состояния выгрузки {path}: "
+                                                f"{os_reason_ru(exc)}") from exc
         return cls(db, key, path)
 
     # -- reading -----------------------------------------------------------------------------

@@ -253,9 +253,11 @@ class Session:
             self._prefetched.clear()
             return self.exchange(message, timeout=timeout, idempotent=True)
         if main.ran is False:
-            raise NotExecuted("the device did not take the command (v3 task refused); it is safe to send it again")
+            raise NotExecuted("the device did not take the command (v3 task refused); it is safe to send it again",
+                              message_ru="ККТ не приняла команду (задание v3 отклонено); её можно отправить снова")
         raise Timeout("no word from the device about the command (v3); the command may have been executed",
-                      phase="ack", maybe_executed=True)
+                      phase="ack", maybe_executed=True,
+                      message_ru="ККТ ничего не сообщила о команде (v3); команда могла быть выполнена")
 
     def _run_batch(self, link: BatchLink, tasks: Sequence[Task]) -> tuple[TaskResult, ...]:
         if self.broken:

@@ -99,7 +99,9 @@ def parse_device_url(url: str) -> DeviceUrl:
     Options are checked by their owners in :func:`resolve_device_url`.
     """
     if not isinstance(url, str) or "://" not in url:
-        raise ConfigurationError(f"not a device URL (expected <family>[+<connection>]://...): {url!r}")
+        raise ConfigurationError(f"not a device URL (expected <family>[+<connection>]://...): {url!r}",
+                                 message_ru=f"это не адрес устройства (нужен вид <семейство>[+<подключение>]://...): "
+                                            f"{url!r}")
     scheme, rest = url.split("://", 1)
     scheme = scheme.lower()
     split = urlsplit("x://" + rest)
@@ -107,12 +109,16 @@ def parse_device_url(url: str) -> DeviceUrl:
     try:
         options = dict(parse_qsl(split.query, keep_blank_values=True, strict_parsing=bool(split.query)))
     except ValueError as exc:
-        raise ConfigurationError(f"bad query in {url!r}: {exc}") from exc
+        raise ConfigurationError(f"bad query in {url!r}: {exc}",
+                                 message_ru=f"ошибка в параметрах адреса {url!r}: после «?» нужны пары "
+                                            f"имя=значение через «&»") from exc
     known = family_names()
     if scheme in EMULATOR_CONNECTIONS:
         family = address.strip("/")
         if not family:
-            raise ConfigurationError(f"name the emulated family in {url!r}, e.g. {scheme}://{known[0]}")
+            raise ConfigurationError(f"name the emulated family in {url!r}, e.g. {scheme}://{known[0]}",
+                                     message_ru=f"укажите семейство эмулятора в {url!r}, например "
+                                                f"{scheme}://{known[0]}")
         emulated = [name for name in known if get_family(name).emulated]
         if family in known and family not in emulated:
             raise ConfigurationError(f"kkt-emu has no {family} device (the package has its driver only); "
@@ -126,11 +132,17 @@ def parse_device_url(url: str) -> DeviceUrl:
     family, _, connection = scheme.partition("+")
     connection = connection or "serial"
     if family not in known:
-        raise ConfigurationError(f"unknown device family {family!r}; known: {', '.join(known)}")
+        raise ConfigurationError(f"unknown device family {family!r}; known: {', '.join(known)}",
+                                 message_ru=f"семейство устройств {family!r} не поддерживается; есть: "
+                                            f"{', '.join(known)}")
     if connection not in CONNECTIONS:
-        raise ConfigurationError(f"unknown connection {connection!r}; known: {', '.join(sorted(CONNECTIONS))}")
+        raise ConfigurationError(f"unknown connection {connection!r}; known: {', '.join(sorted(CONNECTIONS))}",
+                                 message_ru=f"способ подключения {connection!r} не поддерживается; есть: "
+                                            f"{', '.join(sorted(CONNECTIONS))}")
     if not address:
-        raise ConfigurationError(f"no address in {url!r}")
+        raise ConfigurationError(f"no address in {url!r}",
+                                 message_ru=f"в {url!r} не указан адрес устройства (порт, хост или VID:PID "
+                                            f"после «://»)")
     return DeviceUrl(family, connection, address, options)
 
 
@@ -139,18 +151,19 @@ def emulator_attachment(connection: str) -> Any:
     for ep in entry_points(group=ATTACHMENT_GROUP):
         if ep.name == connection:
             return ep.load()
-    raise ConfigurationError(f"{connection}:// needs the emulator (package kkt_emu) installed")
+    raise ConfigurationError(f"{connection}:// needs the emulator (package kkt_emu) installed",
+                             message_ru=f"для {connection}:// нужен установленный эмулятор (пакет kkt_emu)")
 
 
-def _owner_of(option: str, url: DeviceUrl) -> str:
-    """Whose option ``option`` is, for the message that refuses it on ``url``."""
-    owners = [f"the {name} family" for name in family_names()
+def _owner_of(option: str, url: DeviceUrl, *, ru: bool = False) -> str:
+    """Whose option ``option`` is, for the message that refuses it on ``url`` (in Russian if ``ru``)."""
+    owners = [(f"семейства {name}" if ru else f"the {name} family") for name in family_names()
               if name != url.family and option in _family_options_quietly(name)]
     connections = [name for name, keys in CONNECTION_OPTIONS.items() if option in keys]
     if connections:
-        owners.append(f"{', '.join(connections)} connections")
+        owners.append(f"подключений {', '.join(connections)}" if ru else f"{', '.join(connections)} connections")
     if option in _emulator_options_quietly():
-        owners.append("the emulator (emu:// URLs)")
+        owners.append("эмулятора (адреса emu://)" if ru else "the emulator (emu:// URLs)")
     return ", ".join(owners)
 
 
@@ -194,7 +207,12 @@ def resolve_device_url(url: str | DeviceUrl) -> ResolvedUrl:
     for key in sorted(left):
         owner = _owner_of(key, parsed)
         what = f"an option of {owner}, not of {owner_name} URLs" if owner else f"not an option of {owner_name} URLs"
-        raise ConfigurationError(f"{key!r} is {what}; they take: {', '.join(takes) or 'no options'}")
+        owner_ru = _owner_of(key, parsed, ru=True)
+        what_ru = (f"параметр {owner_ru}, а не адресов {owner_name}" if owner_ru
+                   else f"не параметр адресов {owner_name}")
+        raise ConfigurationError(f"{key!r} is {what}; they take: {', '.join(takes) or 'no options'}",
+                                 message_ru=f"{key!r} — {what_ru}; у них есть: "
+                                            f"{', '.join(takes) or 'параметров нет'}")
     return ResolvedUrl(parsed, family, family_options, connection_options, emulator_options)
 
 

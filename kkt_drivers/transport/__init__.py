@@ -22,7 +22,8 @@ def _host_port(address: str, default_port: int | None) -> tuple[str, int]:
     host, _, port = address.strip("/").rpartition(":")
     if not host:
         if default_port is None:
-            raise ConfigurationError(f"name the port in {address!r} (HOST:PORT)")
+            raise ConfigurationError(f"name the port in {address!r} (HOST:PORT)",
+                                     message_ru=f"укажите порт в {address!r} (ХОСТ:ПОРТ)")
         host, port = address.strip("/"), str(default_port)
     if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
         raise ConfigurationError(f"the port in {address!r} must be a whole number 1..65535, not {port!r}",
@@ -89,7 +90,7 @@ def make_transport(resolved: ResolvedUrl) -> Transport:
         where, _, path = url.address.strip("/").partition("/")
         host, port = _host_port(where, resolved.family.default_tcp_port)
         return HttpTransport(host, port, path=options.get("path") or "/" + (path or DEFAULT_PATH.lstrip("/")))
-    raise ConfigurationError(f"no transport for {url}")
+    raise ConfigurationError(f"no transport for {url}", message_ru=f"для {url} нет способа подключения")
 
 
 def open_transport(resolved: ResolvedUrl) -> Transport:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import http.client
 import socket
 
-from ..errors import ConnectionLost, DeviceNotFound, TransportError
+from ..errors import ConnectionLost, DeviceNotFound, TransportError, os_reason_ru
 from .base import Transport
 
 DEFAULT_PATH = "/api.json"
@@ -48,10 +48,13 @@ class HttpTransport(Transport):
             conn.connect()
         except ConnectionRefusedError as exc:
             conn.close()
-            raise DeviceNotFound(f"nothing listens on {self.host}:{self.port}") from exc
+            raise DeviceNotFound(f"nothing listens on {self.host}:{self.port}",
+                                 message_ru=f"на {self.host}:{self.port} подключение отклонено — там никто не "
+                                            f"ждёт подключений: проверьте адрес, порт и что служба запущена") from exc
         except OSError as exc:
             conn.close()
-            raise TransportError(f"cannot connect to {self.address}: {exc}") from exc
+            raise TransportError(f"cannot connect to {self.address}: {exc}",
+                                 message_ru=f"не удалось подключиться к {self.address}: {os_reason_ru(exc)}") from exc
         if conn.sock is not None:
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return conn
@@ -78,7 +81,7 @@ class HttpTransport(Transport):
     # -- messages --------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
         if not self._opened:
-            raise TransportError(f"{self.address} is not open")
+            raise TransportError(f"{self.address} is not open", message_ru=f"соединение {self.address} не открыто")
         if self._pending or self._conn is None:
             self._drop()  # an answer was not read: it must never be taken for this request's
             self._conn = self._connect()
@@ -88,7 +91,9 @@ class HttpTransport(Transport):
                                                                 "Accept": "application/json"})
         except OSError as exc:
             self._drop()
-            raise ConnectionLost(f"POST to {self.address} failed: {exc}") from exc
+            raise ConnectionLost(f"POST to {self.address} failed: {exc}",
+                                 message_ru=f"не удалось отправить запрос на {self.address}: "
+                                            f"{os_reason_ru(exc)}") from exc
         self._pending = True
 
     def read(self, timeout: float) -> bytes:
@@ -105,17 +110,21 @@ class HttpTransport(Transport):
             return b""
         except (OSError, http.client.HTTPException) as exc:
             self._drop()
-            raise ConnectionLost(f"{self.address}: no answer ({type(exc).__name__}: {exc})") from exc
+            raise ConnectionLost(f"{self.address}: no answer ({type(exc).__name__}: {exc})",
+                                 message_ru=f"{self.address}: ответа нет ({os_reason_ru(exc)})") from exc
         self._pending = False
         if response.will_close:
             self._drop()
         if len(body) > MAX_BODY:
             self._drop()
-            raise TransportError(f"{self.address}: answer larger than {MAX_BODY} bytes")
+            raise TransportError(f"{self.address}: answer larger than {MAX_BODY} bytes",
+                                 message_ru=f"{self.address}: ответ больше {MAX_BODY} байт")
         if response.status != 200:
-            raise TransportError(f"{self.address}: HTTP {response.status} {response.reason}: {body[:200]!r}")
+            raise TransportError(f"{self.address}: HTTP {response.status} {response.reason}: {body[:200]!r}",
+                                 message_ru=f"{self.address}: служба ответила кодом HTTP {response.status} "
+                                            f"вместо 200: {body[:200]!r}")
         if not body:
-            raise ConnectionLost(f"{self.address}: empty answer body")
+            raise ConnectionLost(f"{self.address}: empty answer body", message_ru=f"{self.address}: пустой ответ")
         return body
 
     def reopen(self) -> None:

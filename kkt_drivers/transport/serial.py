@@ -10,7 +10,7 @@ from typing import Any
 
 import serial
 
-from ..errors import ConnectionLost, DeviceNotFound, PermissionDenied, TransportError
+from ..errors import ConnectionLost, DeviceNotFound, PermissionDenied, TransportError, os_reason_ru
 from .base import Transport
 
 #: URL ``parity`` values and pyserial's names for them (8 data bits and 1 stop bit always)
@@ -60,12 +60,18 @@ class SerialTransport(Transport):
             cause = exc.__cause__ or exc.__context__
             code = getattr(exc, "errno", None) or getattr(cause, "errno", None)
             if code in (errno.EACCES, errno.EPERM):
-                raise PermissionDenied(f"no permission to open {self.url}: {exc}") from exc
+                raise PermissionDenied(f"no permission to open {self.url}: {exc}",
+                                       message_ru=f"нет прав на порт {self.url}: дайте пользователю доступ к нему "
+                                                  f"(в Linux — группа dialout)") from exc
             if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO) or "could not open port" in str(exc):
-                raise DeviceNotFound(f"cannot open {self.url}: {exc}") from exc
-            raise TransportError(f"cannot open {self.url}: {exc}") from exc
+                raise DeviceNotFound(f"cannot open {self.url}: {exc}",
+                                     message_ru=f"порт {self.url} не найден ({os_reason_ru(exc)}): проверьте, "
+                                                f"что устройство подключено и путь к порту верен") from exc
+            raise TransportError(f"cannot open {self.url}: {exc}",
+                                 message_ru=f"не удалось открыть порт {self.url}: {os_reason_ru(exc)}") from exc
         except (ValueError, OSError) as exc:
-            raise TransportError(f"cannot open {self.url}: {exc}") from exc
+            raise TransportError(f"cannot open {self.url}: {exc}",
+                                 message_ru=f"не удалось открыть порт {self.url}: {os_reason_ru(exc)}") from exc
         self._port = port
         self._raw_fd = None
         try:
@@ -95,7 +101,7 @@ class SerialTransport(Transport):
 
     def _require(self) -> Any:
         if self._port is None:
-            raise TransportError(f"{self.url} is not open")
+            raise TransportError(f"{self.url} is not open", message_ru=f"порт {self.url} не открыт")
         return self._port
 
     def write(self, data: bytes) -> None:
@@ -106,7 +112,9 @@ class SerialTransport(Transport):
             else:
                 port.write(data)
         except (serial.SerialException, OSError) as exc:
-            raise ConnectionLost(f"write to {self.url} failed: {exc}") from exc
+            raise ConnectionLost(f"write to {self.url} failed: {exc}",
+                                 message_ru=f"не удалось передать данные в порт {self.url}: "
+                                            f"{os_reason_ru(exc)}") from exc
 
     def read(self, timeout: float) -> bytes:
         port = self._require()
@@ -121,7 +129,8 @@ class SerialTransport(Transport):
                         return b""
                 data: bytes = port.read(max(port.in_waiting, 1))
                 if not data:
-                    raise ConnectionLost(f"{self.url} closed by the peer")
+                    raise ConnectionLost(f"{self.url} closed by the peer",
+                                         message_ru=f"порт {self.url} закрыт другой стороной (устройство отключено?)")
                 return data
             if port.timeout != timeout:
                 port.timeout = max(timeout, 0.0)
@@ -130,7 +139,9 @@ class SerialTransport(Transport):
                 data += port.read(port.in_waiting)
             return bytes(data)
         except (serial.SerialException, OSError) as exc:
-            raise ConnectionLost(f"read from {self.url} failed: {exc}") from exc
+            raise ConnectionLost(f"read from {self.url} failed: {exc}",
+                                 message_ru=f"не удалось прочитать данные из порта {self.url}: "
+                                            f"{os_reason_ru(exc)}") from exc
 
     def _read_raw(self, fd: int, timeout: float) -> bytes:
         """Wait up to ``timeout`` for the port to be readable, then take what it holds. With pyserial's settings
@@ -143,7 +154,8 @@ class SerialTransport(Transport):
         except BlockingIOError:
             return b""
         if not data:
-            raise ConnectionLost(f"{self.url} closed by the peer")
+            raise ConnectionLost(f"{self.url} closed by the peer",
+                                 message_ru=f"порт {self.url} закрыт другой стороной (устройство отключено?)")
         return data
 
 

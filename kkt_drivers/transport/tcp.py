@@ -5,7 +5,7 @@ from __future__ import annotations
 import select
 import socket
 
-from ..errors import ConnectionLost, DeviceNotFound, TransportError
+from ..errors import ConnectionLost, DeviceNotFound, TransportError, os_reason_ru
 from .base import Transport
 
 
@@ -23,9 +23,14 @@ class TcpTransport(Transport):
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
         except ConnectionRefusedError as exc:
-            raise DeviceNotFound(f"nothing listens on {self.host}:{self.port}") from exc
+            raise DeviceNotFound(f"nothing listens on {self.host}:{self.port}",
+                                 message_ru=f"на {self.host}:{self.port} подключение отклонено — там никто не "
+                                            f"ждёт подключений: проверьте адрес, порт и что устройство "
+                                            f"включено") from exc
         except OSError as exc:
-            raise TransportError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+            raise TransportError(f"cannot connect to {self.host}:{self.port}: {exc}",
+                                 message_ru=f"не удалось подключиться к {self.host}:{self.port}: "
+                                            f"{os_reason_ru(exc)}") from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setblocking(False)
         self._sock = sock
@@ -43,7 +48,7 @@ class TcpTransport(Transport):
 
     def _require(self) -> socket.socket:
         if self._sock is None:
-            raise TransportError(f"{self.address} is not open")
+            raise TransportError(f"{self.address} is not open", message_ru=f"соединение {self.address} не открыто")
         return self._sock
 
     def write(self, data: bytes) -> None:
@@ -58,7 +63,9 @@ class TcpTransport(Transport):
                     continue
                 view = view[sent:]
         except OSError as exc:
-            raise ConnectionLost(f"write to {self.address} failed: {exc}") from exc
+            raise ConnectionLost(f"write to {self.address} failed: {exc}",
+                                 message_ru=f"не удалось передать данные в {self.address}: "
+                                            f"{os_reason_ru(exc)}") from exc
 
     def read(self, timeout: float) -> bytes:
         sock = self._require()
@@ -71,7 +78,10 @@ class TcpTransport(Transport):
                     return b""
                 data = sock.recv(65536)
         except OSError as exc:
-            raise ConnectionLost(f"read from {self.address} failed: {exc}") from exc
+            raise ConnectionLost(f"read from {self.address} failed: {exc}",
+                                 message_ru=f"не удалось прочитать данные из {self.address}: "
+                                            f"{os_reason_ru(exc)}") from exc
         if not data:
-            raise ConnectionLost(f"{self.address} closed the connection")
+            raise ConnectionLost(f"{self.address} closed the connection",
+                                 message_ru=f"{self.address} закрыл соединение")
         return data

@@ -6,7 +6,7 @@ from __future__ import annotations
 import select
 import socket
 
-from ..errors import ConnectionLost, DeviceNotFound, TransportError
+from ..errors import ConnectionLost, DeviceNotFound, TransportError, os_reason_ru
 from .base import Transport
 
 #: the largest datagram read (a label scale's block upload is under 600 bytes)
@@ -27,7 +27,8 @@ class UdpTransport(Transport):
         try:
             infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)
         except OSError as exc:
-            raise DeviceNotFound(f"cannot resolve {self.host}: {exc}") from exc
+            raise DeviceNotFound(f"cannot resolve {self.host}: {exc}",
+                                 message_ru=f"узел {self.host} не найден: {os_reason_ru(exc)}") from exc
         family, kind, proto, _, address = infos[0]
         sock = socket.socket(family, kind, proto)
         try:
@@ -36,7 +37,8 @@ class UdpTransport(Transport):
             sock.connect(address)
         except OSError as exc:
             sock.close()
-            raise TransportError(f"cannot open {self.address}: {exc}") from exc
+            raise TransportError(f"cannot open {self.address}: {exc}",
+                                 message_ru=f"не удалось открыть {self.address}: {os_reason_ru(exc)}") from exc
         sock.setblocking(False)
         self._sock = sock
 
@@ -53,14 +55,16 @@ class UdpTransport(Transport):
 
     def _require(self) -> socket.socket:
         if self._sock is None:
-            raise TransportError(f"{self.address} is not open")
+            raise TransportError(f"{self.address} is not open", message_ru=f"соединение {self.address} не открыто")
         return self._sock
 
     def write(self, data: bytes) -> None:
         try:
             self._require().send(data)
         except OSError as exc:
-            raise ConnectionLost(f"send to {self.address} failed: {exc}") from exc
+            raise ConnectionLost(f"send to {self.address} failed: {exc}",
+                                 message_ru=f"не удалось отправить данные на {self.address}: "
+                                            f"{os_reason_ru(exc)}") from exc
 
     def read(self, timeout: float) -> bytes:
         """One datagram, or ``b""`` when none came within ``timeout``. An ICMP "port unreachable" (nothing
@@ -74,4 +78,7 @@ class UdpTransport(Transport):
         except BlockingIOError:
             return b""
         except OSError as exc:
-            raise ConnectionLost(f"receive from {self.address} failed: {exc}") from exc
+            raise ConnectionLost(f"receive from {self.address} failed: {exc}",
+                                 message_ru=f"не удалось получить данные от {self.address}: {os_reason_ru(exc)}"
+                                            + ("; там никто не принимает датаграммы"
+                                               if isinstance(exc, ConnectionRefusedError) else "")) from exc

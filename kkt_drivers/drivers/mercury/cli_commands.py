@@ -23,7 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
-from ...errors import ConfigurationError, InvalidParameter, TransportError
+from ...errors import ConfigurationError, InvalidParameter, TransportError, os_reason_ru
 from ...kkt import Kkt
 from ...protocols.incotex.json_goods import GoodsRecord
 from ...protocols.incotex.kkt_server import BASE_PATH, DEVICES_PATH, STATE_TEXT, GoodsBaseError, parse_goods_file
@@ -49,14 +49,17 @@ def progress_printer(stream: IO[str] | None = None) -> Progress:
 
 def _driver(kkt: Kkt) -> MercuryDriver:
     if not isinstance(kkt.device, MercuryDriver):
-        raise ConfigurationError(f"this command is for Mercury registers, not {kkt.family}")
+        raise ConfigurationError(f"this command is for Mercury registers, not {kkt.family}",
+                                 message_ru=f"эта команда — для ККТ Меркурий, а не {kkt.family}")
     return kkt.device
 
 
 def _service(kkt: Kkt) -> JsonBackend:
     backend = _driver(kkt).backend
     if not isinstance(backend, JsonBackend):
-        raise ConfigurationError("the goods base and sales journal go through the driver service: use protocol=json")
+        raise ConfigurationError("the goods base and sales journal go through the driver service: use protocol=json",
+                                 message_ru="база товаров и журнал продаж доступны только через службу драйвера: "
+                                            "укажите protocol=json")
     return backend
 
 
@@ -196,7 +199,8 @@ def _server_call(server: str, method: str, path: str, body: bytes | None = None,
                  progress: Progress | None = None, label: str = "upload") -> dict[str, Any]:
     host, _, port = server.rpartition(":")
     if not host or not port.isdigit():
-        raise ConfigurationError(f"--server must be HOST:PORT, not {server!r}")
+        raise ConfigurationError(f"--server must be HOST:PORT, not {server!r}",
+                                 message_ru=f"--server: нужно ХОСТ:ПОРТ, а не {server!r}")
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
     try:
         headers = {"Content-Type": "application/json; charset=utf-8"}
@@ -208,15 +212,18 @@ def _server_call(server: str, method: str, path: str, body: bytes | None = None,
         response = conn.getresponse()
         raw = response.read()
     except (OSError, http.client.HTTPException) as exc:
-        raise TransportError(f"«Сервер ККТ» {server}: {exc}") from exc
+        raise TransportError(f"«Сервер ККТ» {server}: {exc}",
+                             message_ru=f"«Сервер ККТ» {server}: {os_reason_ru(exc)}") from exc
     finally:
         conn.close()
     try:
         answer = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise TransportError(f"«Сервер ККТ» {server} answered HTTP {response.status} without JSON") from exc
+        raise TransportError(f"«Сервер ККТ» {server} answered HTTP {response.status} without JSON",
+                             message_ru=f"«Сервер ККТ» {server} ответил HTTP {response.status} не в JSON") from exc
     if not isinstance(answer, dict):
-        raise TransportError(f"«Сервер ККТ» {server} answered {answer!r}")
+        raise TransportError(f"«Сервер ККТ» {server} answered {answer!r}",
+                             message_ru=f"«Сервер ККТ» {server} ответил непонятно: {answer!r}")
     if answer.get("result") != 0:
         raise InvalidParameter(f"«Сервер ККТ» refused: {answer.get('description')}",
                                message_ru=f"«Сервер ККТ» отказал: {answer.get('description')}")

@@ -114,7 +114,9 @@ class MercuryFamily(Family):
         over_http = isinstance(transport, HttpTransport)
         if over_http and options.variant == "msk":
             if options.protocol_given:
-                raise ConfigurationError("MS-K frames do not travel over HTTP: use protocol=json on http:// URLs")
+                raise ConfigurationError("MS-K frames do not travel over HTTP: use protocol=json on http:// URLs",
+                                         message_ru="кадры МС-К не передаются по HTTP: для адресов http:// укажите "
+                                                    "protocol=json")
             options = replace(options, variant="json")
         if options.variant == "msk":
             from ...protocols.incotex.msk_link import MskLink

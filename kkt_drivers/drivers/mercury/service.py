@@ -128,7 +128,9 @@ class JsonBackend(Backend):
                         continue
                     if spec.idempotent:
                         raise Timeout(f"the driver service did not answer {request.command}: {exc}", phase=exc.phase,
-                                      maybe_executed=False) from exc
+                                      maybe_executed=False,
+                                      message_ru=f"служба драйвера не ответила на {request.command} (запрос "
+                                                 f"ничего не меняет)") from exc
                     raise
                 return api.decode_response(raw, request.command, check=False)
         raise AssertionError("unreachable")
@@ -471,7 +473,8 @@ class JsonBackend(Backend):
                                                     "description": response.description or "операция прервана"},
                                                    command))
             if time.monotonic() > deadline:
-                raise Timeout(f"{command} did not finish in {limit:.0f} s", phase="execution", maybe_executed=True)
+                raise Timeout(f"{command} did not finish in {limit:.0f} s", phase="execution", maybe_executed=True,
+                              message_ru=f"{command} не завершилась за {limit:.0f} с; операция могла быть выполнена")
             time.sleep(poll)
 
     def base_version(self) -> api.BaseVersions:

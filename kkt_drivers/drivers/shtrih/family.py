@@ -94,7 +94,9 @@ class ShtrihFamily(Family):
         assert isinstance(options, ShtrihOptions)
         if options.baudrate is not None:
             if not isinstance(transport, SerialTransport):
-                raise ConfigurationError("baudcode sets a serial line's speed; this connection has none")
+                raise ConfigurationError("baudcode sets a serial line's speed; this connection has none",
+                                         message_ru="baudcode задаёт скорость последовательного порта, а это "
+                                                    "подключение — не последовательный порт")
             if transport.baudrate != options.baudrate:
                 transport.baudrate = options.baudrate
                 transport.reopen()

@@ -67,7 +67,9 @@ class ShtrihPrintFamily(Family):
 
         if not isinstance(transport, UdpTransport):
             raise ConfigurationError("shtrihprint scales are driven over Ethernet here: use "
-                                     "shtrihprint+udp://HOST[:1111] (the RS-232 link is not implemented)")
+                                     "shtrihprint+udp://HOST[:1111] (the RS-232 link is not implemented)",
+                                     message_ru="весы Штрих-Принт здесь подключаются только по сети: "
+                                                "shtrihprint+udp://ХОСТ[:1111] (связь по RS-232 не реализована)")
         opts = options if isinstance(options, ShtrihPrintOptions) else ShtrihPrintOptions()
         return ShtrihPrintScale(Session(transport, ShtrihPrintUdpLink(), hooks=hooks), password=opts.password,
                                 plu_max=opts.plu_max)

@@ -147,7 +147,8 @@ class AtolV2Link:
     def _retry_enq(self) -> list[Action]:
         self._tries += 1
         if self._tries > self.t.enq_tries:
-            return self._fail(Timeout("device did not acknowledge ENQ (v2)", phase="ack"), eot=True)
+            return self._fail(Timeout("device did not acknowledge ENQ (v2)", phase="ack",
+                                      message_ru="ККТ не ответила на запрос связи ENQ (v2)"), eot=True)
         self.state = self.ENQ_SENT
         return [Send(_ENQ), Wait(self.t.t1, "ack")]
 
@@ -156,7 +157,8 @@ class AtolV2Link:
         if self._tries > self.t.frame_tries:
             # Our EOT makes a device run a frame it took; if any copy met silence it may have been taken.
             return self._fail(Timeout("device did not acknowledge the frame (v2)", phase="ack",
-                                      maybe_executed=self._unanswered), eot=True)
+                                      maybe_executed=self._unanswered,
+                                      message_ru="ККТ не подтвердила приём команды (v2)"), eot=True)
         return [Send(self._frame), Wait(self.t.t3, "ack")]
 
     def timeout(self) -> list[Action]:
@@ -169,17 +171,23 @@ class AtolV2Link:
         if state == self.WAIT_ANSWER:
             return self._fail(Timeout("no answer from the device within the command's execution time (v2); "
                                       "the command may have been executed", phase="execution",
-                                      maybe_executed=True))
+                                      maybe_executed=True,
+                                      message_ru="ККТ не ответила за время выполнения команды (v2); команда могла "
+                                                 "быть выполнена"))
         if state == self.RECEIVING:
             if self.framer.in_frame:
                 self.framer.reset()
                 self._tries += 1
                 if self._tries > self.t.answer_tries:
                     return self._fail(Timeout("answer frame stalled (v2)", phase="inter-byte",
-                                              maybe_executed=True))
+                                              maybe_executed=True,
+                                              message_ru="передача ответа ККТ оборвалась на середине (v2); "
+                                                         "команда могла быть выполнена"))
                 return [Send(_NAK), Wait(self.t.t2, "ack")]
             return self._fail(Timeout("device announced an answer but did not send it (v2)", phase="ack",
-                                      maybe_executed=True))
+                                      maybe_executed=True,
+                                      message_ru="ККТ сообщила о готовности ответа, но не передала его (v2); "
+                                                 "команда могла быть выполнена"))
         if state == self.WAIT_EOT:
             return self._deliver()  # the answer is whole; a missing EOT does not spoil it
         return []

@@ -315,7 +315,9 @@ class AtolV3Link:
                 if self._idempotent and self._adds < 2:
                     return self._add()
                 return self._fail(NotExecuted("the device reports it never received the command (v3 task "
-                                              "not found); it is safe to send it again"))
+                                              "not found); it is safe to send it again",
+                                              message_ru="ККТ сообщает, что не получала команду (задание v3 не "
+                                                         "найдено); её можно отправить снова"))
             return self._fail(ProtocolError("device answered 'task not found' to a new task"))
         if status == EXISTS:
             if self.state == self.ADDED and self._adds <= 3:
@@ -325,10 +327,13 @@ class AtolV3Link:
                 self._tid = self._allocate()
                 return self._add()
             return self._fail(NotExecuted("the device refused the task: its id stays in use (B2); the command "
-                                          "was not executed"))
+                                          "was not executed",
+                                          message_ru="ККТ отклонила задание: его номер ещё занят (B2); команда "
+                                                     "не выполнена"))
         if status == OVERFLOW:
             self.needs_barrier = True
-            return self._fail(NotExecuted("device task buffer overflow (B1): the command was not executed"))
+            return self._fail(NotExecuted("device task buffer overflow (B1): the command was not executed",
+                                          message_ru="буфер заданий ККТ переполнен (B1): команда не выполнена"))
         if status == ILLEGAL:
             return self._fail(ProtocolError("device rejected the task as illegal (B4)"))
         return self._fail(ProtocolError(f"unknown v3 status byte 0x{status:02X}"), abandoned=True)
@@ -340,23 +345,30 @@ class AtolV3Link:
             if self._barrier_tries > self.t.recover_tries:
                 self._batch_pending = False
                 return self._fail(Timeout("no reply from the device to C4 (v3); the command was not sent",
-                                          phase="ack", maybe_executed=False))
+                                          phase="ack", maybe_executed=False,
+                                          message_ru="ККТ не ответила на C4 (v3); команда не отправлена"))
             return self._barrier()
         if self.state in (self.ADDED, self.QUERYING) and not self._running:
             self._recovers += 1
             if self._recovers > self.t.recover_tries:
                 return self._fail(Timeout("no reply from the device (v3); the command may have been executed",
-                                          phase="ack", maybe_executed=True), abandoned=True)
+                                          phase="ack", maybe_executed=True,
+                                          message_ru="ККТ не отвечает (v3); команда могла быть выполнена"),
+                                  abandoned=True)
             return self._query()
         if self._running:
             if self.state == self.QUERYING:  # a status poll went unanswered
                 self._recovers += 1
                 if self._recovers > self.t.recover_tries:
                     return self._fail(Timeout("the device stopped answering while the task ran (v3)",
-                                              phase="ack", maybe_executed=True), abandoned=True)
+                                              phase="ack", maybe_executed=True,
+                                              message_ru="ККТ перестала отвечать во время выполнения задания (v3); "
+                                                         "команда могла быть выполнена"), abandoned=True)
             elif self._exec_left <= 0:
                 return self._fail(Timeout("the device did not finish the task within its execution time (v3)",
-                                          phase="execution", maybe_executed=True), abandoned=True)
+                                          phase="execution", maybe_executed=True,
+                                          message_ru="ККТ не завершила задание за время его выполнения (v3); "
+                                                     "команда могла быть выполнена"), abandoned=True)
             return self._query()
         return []
 

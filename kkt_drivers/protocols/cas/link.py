@@ -155,14 +155,18 @@ class CasLink:
     def timeout(self) -> list[Action]:
         state = self.state
         if state is LinkState.ENQ_SENT:
-            return self._enq_again(Timeout("CAS scale did not answer ENQ", phase="ack"))
+            return self._enq_again(Timeout("CAS scale did not answer ENQ", phase="ack",
+                                           message_ru="весы CAS не ответили на запрос ENQ"))
         if state is LinkState.BUSY_PAUSE:
-            return self._enq_again(Timeout("CAS scale stayed busy (NAK)", phase="ack"))
+            return self._enq_again(Timeout("CAS scale stayed busy (NAK)", phase="ack",
+                                           message_ru="весы CAS остаются заняты (NAK)"))
         if state is LinkState.WAIT_FRAME:
-            return self._retry(Timeout("no weight frame from the CAS scale", phase="execution", maybe_executed=True))
+            return self._retry(Timeout("no weight frame from the CAS scale", phase="execution", maybe_executed=True,
+                                       message_ru="весы CAS не передали вес"))
         if state is LinkState.RECEIVING:
             self.framer.reset()
-            return self._retry(Timeout("CAS frame stalled", phase="inter-byte", maybe_executed=True))
+            return self._retry(Timeout("CAS frame stalled", phase="inter-byte", maybe_executed=True,
+                                       message_ru="передача данных весов CAS оборвалась на середине"))
         return []
 
     def abort(self) -> None:

@@ -226,13 +226,17 @@ class CasLpLink:
             self._sync_tries += 1
             if self._sync_tries > self.t.sync_tries:
                 return self._fail(Timeout(f"the CAS LP scale does not answer its logical number {self.logical_number}",
-                                          phase="ack", maybe_executed=False))
+                                          phase="ack", maybe_executed=False,
+                                          message_ru=f"весы CAS LP не отвечают на свой логический номер "
+                                                     f"{self.logical_number}"))
             self._previous = -1
             return [Send(bytes((self.logical_number,))), Wait(self.t.sync, "ack")]
         if state is LinkState.REPLY:
             what = "no reply" if not self._buf else f"a reply stalled after {len(self._buf)} bytes"
+            what_ru = "ответа нет" if not self._buf else f"ответ оборвался после {len(self._buf)} байт"
             return self._retry(Timeout(f"CAS LP command 0x{self._command:02X}: {what}",
-                                       phase="execution" if not self._buf else "inter-byte", maybe_executed=True))
+                                       phase="execution" if not self._buf else "inter-byte", maybe_executed=True,
+                                       message_ru=f"команда весов CAS LP 0x{self._command:02X}: {what_ru}"))
         if state is LinkState.READY_WAIT:
             return self._deliver(self._pending, synced=False)
         if state is LinkState.REFUSED_WAIT:

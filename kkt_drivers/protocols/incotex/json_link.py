@@ -75,12 +75,12 @@ class JsonLink:
         self.state = LinkState.WAIT_ANSWER
         return [Send(data), Wait(execution_timeout, "execution")]
 
-    def _fail(self, message: str, phase: str) -> list[Action]:
+    def _fail(self, message: str, phase: str, message_ru: str | None = None) -> list[Action]:
         self.state = LinkState.IDLE
         self.framer.reset()
         if self.framing == "tcp":
             self.stale = True
-        return [Fail(Timeout(message, phase=phase, maybe_executed=True))]
+        return [Fail(Timeout(message, phase=phase, maybe_executed=True, message_ru=message_ru))]
 
     def receive(self, data: bytes) -> list[Action]:
         if self.state is LinkState.IDLE:
@@ -111,9 +111,11 @@ class JsonLink:
             return []
         if self.framing == "tcp" and self.framer.in_message:
             return self._fail("the driver service's answer stopped in the middle; the command may have been "
-                              "executed", "inter-byte")
+                              "executed", "inter-byte",
+                              "ответ службы драйвера оборвался на середине; команда могла быть выполнена")
         return self._fail("no answer from the driver service within the command's execution time; the command "
-                          "may have been executed", "execution")
+                          "may have been executed", "execution",
+                          "служба драйвера не ответила за время выполнения команды; команда могла быть выполнена")
 
     def abort(self) -> None:
         """Forget the exchange; called by the session on errors and on reconnect (a fresh connection is

@@ -37,6 +37,11 @@ from ...errors import InvalidParameter, ProtocolError, Timeout
 from ..actions import Action, Deliver, Fail, Send, Wait
 from .msk_framer import ACK, ERROR_COMMAND, REPEAT_COMMAND, BadFrame, Control, Frame, MskFramer, encode
 
+#: what :meth:`MskLink._extend` counted, in Russian
+_WHAT_RU = {"keep-alives": "сигналов ожидания", "empty frames": "пустых кадров",
+            "late frames of other commands": "запоздалых кадров других команд",
+            "late frames of earlier exchanges": "запоздалых кадров прежних обменов"}
+
 
 @dataclass(frozen=True)
 class MskTimeouts:
@@ -143,14 +148,14 @@ class MskLink:
         self._last_answer = body
         return [Deliver(body)]
 
-    def _fail(self, message: str, phase: str) -> list[Action]:
+    def _fail(self, message: str, phase: str, message_ru: str | None = None) -> list[Action]:
         self.state = LinkState.IDLE
         self.framer.reset()
         self._last_answer = None  # a late answer of this exchange may still come: trust nothing
         self._stale_copies = 0
         if not self._idempotent:
             self.tainted = self._command
-        return [Fail(Timeout(message, phase=phase, maybe_executed=True))]
+        return [Fail(Timeout(message, phase=phase, maybe_executed=True, message_ru=message_ru))]
 
     # -- events -----------------------------------------------------------------------------
 
@@ -174,8 +179,11 @@ class MskLink:
         """Count a keep-alive or a foreign frame; fail once there were too many."""
         self._extensions += 1
         if self._extensions > self.t.max_keepalives:
+            what_ru = _WHAT_RU.get(what, what)
             return self._fail(f"MS-K device sent {self._extensions} {what} without our answer; the command may "
-                              "have been executed", "execution")
+                              "have been executed", "execution",
+                              f"ККТ МС-К прислала {self._extensions} {what_ru}, но не ответ на команду; команда "
+                              "могла быть выполнена")
         return None
 
     def _on_event(self, event: Control | Frame | BadFrame) -> list[Action]:
@@ -216,13 +224,19 @@ class MskLink:
                 return self._deliver(body)
             return self._fail("MS-K answer was lost and the repeated answer cannot be told apart from the "
                               "previous exchange's; the command may have been executed — check the last "
-                              "document before repeating it", "execution")
+                              "document before repeating it", "execution",
+                              "ответ МС-К потерян, а повторённый ответ не отличить от ответа на прошлую команду; "
+                              "команда могла быть выполнена — проверьте последний документ, прежде чем повторять")
         if command in (ERROR_COMMAND, REPEAT_COMMAND):
             return self._fail("MS-K answer was lost and the device did not repeat it; the command may "
-                              "have been executed", "execution")
+                              "have been executed", "execution",
+                              "ответ МС-К потерян, и ККТ его не повторила; команда могла быть выполнена")
         return self._fail(f"MS-K answer was lost; the device's last answer is for command {command:#04x}, so "
                           "the command probably did not run, but this is not certain — check the last "
-                          "document before repeating it", "execution")
+                          "document before repeating it", "execution",
+                          f"ответ МС-К потерян; последний ответ ККТ — на команду {command:#04x}, так что команда, "
+                          "вероятно, не выполнена, но это не точно — проверьте последний документ, прежде чем "
+                          "повторять")
 
     def _recover(self) -> list[Action]:
         """Idempotent commands are sent again; others are recovered with ``I``."""
@@ -231,12 +245,13 @@ class MskLink:
             self._resends += 1
             if self._resends > self.t.resend_tries:
                 return self._fail("no usable answer from the MS-K device within the command's execution time",
-                                  "execution")
+                                  "execution", "ККТ МС-К не дала пригодного ответа за время выполнения команды")
             return [Send(self._frame), self._wait(self._exec, "execution")]
         self._repeats += 1
         if self._repeats > self.t.repeat_tries:
             return self._fail("MS-K answer could not be recovered with 'I' (repeat answer); the command may "
-                              "have been executed", "ack")
+                              "have been executed", "ack",
+                              "ответ МС-К не удалось получить повтором 'I'; команда могла быть выполнена")
         self.state = LinkState.RECOVERING
         return [Send(self._repeat_frame), self._wait(self.t.repeat_answer, "ack")]
 

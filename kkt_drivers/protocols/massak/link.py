@@ -120,10 +120,12 @@ class MassaKLink:
 
     def timeout(self) -> list[Action]:
         if self.state is LinkState.WAIT_REPLY:
-            return self._retry(Timeout("no reply from the Massa-K scale", phase="execution", maybe_executed=True))
+            return self._retry(Timeout("no reply from the Massa-K scale", phase="execution", maybe_executed=True,
+                                       message_ru="весы Масса-К не ответили"))
         if self.state is LinkState.RECEIVING:
             self.framer.reset()
-            return self._retry(Timeout("Massa-K reply frame stalled", phase="inter-byte", maybe_executed=True))
+            return self._retry(Timeout("Massa-K reply frame stalled", phase="inter-byte", maybe_executed=True,
+                                       message_ru="ответ весов Масса-К оборвался на середине"))
         return []
 
     def abort(self) -> None:

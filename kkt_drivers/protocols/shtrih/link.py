@@ -202,7 +202,9 @@ class ShtrihLink:
         self._tries += 1
         if self._tries > self.t.enq_tries:
             return self._fail(Timeout("device stopped answering ENQ after it may have taken the command (Shtrih)",
-                                      phase="ack", maybe_executed=True), orphan=True)
+                                      phase="ack", maybe_executed=True,
+                                      message_ru="ККТ перестала отвечать на ENQ, возможно уже приняв команду "
+                                                 "(Штрих); команда могла быть выполнена"), orphan=True)
         return [Send(_ENQ), Wait(self.t.enq, "ack")]
 
     def abort(self) -> None:
@@ -235,7 +237,9 @@ class ShtrihLink:
                 self._drains += 1
                 if self._drains > self.t.stale_answers:
                     return self._fail(Timeout("device keeps announcing an answer instead of taking the command "
-                                              "(Shtrih)", phase="execution", maybe_executed=False))
+                                              "(Shtrih)", phase="execution", maybe_executed=False,
+                                              message_ru="ККТ всё время предлагает старый ответ вместо приёма "
+                                                         "команды (Штрих); команда не выполнена"))
                 self.state = LinkState.DRAINING
                 return [Wait(self._exec, "execution")]
             return []
@@ -259,12 +263,16 @@ class ShtrihLink:
                     if self._polls > self.t.busy_polls:
                         return self._fail(Timeout("no answer from the device within the command's execution time "
                                                   "(Shtrih); the command may have been executed",
-                                                  phase="execution", maybe_executed=True), orphan=True)
+                                                  phase="execution", maybe_executed=True,
+                                                  message_ru="ККТ не ответила за время выполнения команды "
+                                                             "(Штрих); команда могла быть выполнена"), orphan=True)
                 return self._await_answer()
             if byte == NAK:
                 return self._fail(Timeout("the device took the command but holds no answer for it (Shtrih); "
                                           "the command may have been executed", phase="execution",
-                                          maybe_executed=True))
+                                          maybe_executed=True,
+                                          message_ru="ККТ приняла команду, но не держит ответа на неё (Штрих); "
+                                                     "команда могла быть выполнена"))
             return []
         return []  # DRAINING / WAIT_ANSWER: control bytes are not expected there
 
@@ -317,7 +325,8 @@ class ShtrihLink:
         self._frames += 1
         if self._frames > self.t.frame_tries:
             return self._fail(Timeout("device did not take the command (Shtrih)", phase="ack",
-                                      maybe_executed=self._unanswered), orphan=self._unanswered)
+                                      maybe_executed=self._unanswered,
+                                      message_ru="ККТ не приняла команду (Штрих)"), orphan=self._unanswered)
         self.state = LinkState.FRAME_SENT
         return [Send(self._frame), Wait(self.t.ack, "ack")]
 
@@ -332,9 +341,12 @@ class ShtrihLink:
         if self._bad > self.t.answer_tries:
             if committed:
                 return self._fail(Timeout("the device's answer kept failing its LRC (Shtrih); the command was "
-                                          "executed", phase="inter-byte", maybe_executed=True), orphan=True)
+                                          "executed", phase="inter-byte", maybe_executed=True,
+                                          message_ru="ответ ККТ раз за разом не сходится по контрольной сумме "
+                                                     "LRC (Штрих); команда выполнена"), orphan=True)
             return self._fail(Timeout("could not read the answer the device held (Shtrih)", phase="inter-byte",
-                                      maybe_executed=False))
+                                      maybe_executed=False,
+                                      message_ru="не удалось прочитать ответ, который держит ККТ (Штрих)"))
         self.state = LinkState.REREAD if committed else LinkState.ENQ_SENT
         self._tries = 1
         return [Send(_NAK), Send(_ENQ), Wait(self.t.enq, "ack")]
@@ -343,7 +355,8 @@ class ShtrihLink:
         """ENQ (before our frame) met silence, or the device announced an answer and sent nothing."""
         self._tries += 1
         if self._tries > self.t.enq_tries:
-            return self._fail(Timeout("device did not answer ENQ (Shtrih)", phase="ack", maybe_executed=False))
+            return self._fail(Timeout("device did not answer ENQ (Shtrih)", phase="ack", maybe_executed=False,
+                                      message_ru="ККТ не ответила на запрос связи ENQ (Штрих)"))
         self.state = LinkState.ENQ_SENT
         return [Send(_ENQ), Wait(self.t.enq, "ack")]
 

@@ -96,7 +96,8 @@ class ShtrihPrintUdpLink:
             self._tries += 1
             return [Send(self._datagram), Wait(self._exec, "execution")]
         return self._fail(Timeout(f"no reply from the Штрих-Принт scale to 0x{self._command:02X}", phase="execution",
-                                  maybe_executed=True))
+                                  maybe_executed=True,
+                                  message_ru=f"весы Штрих-Принт не ответили на команду 0x{self._command:02X}"))
 
     def abort(self) -> None:
         self.state = LinkState.IDLE
