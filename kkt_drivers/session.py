@@ -216,12 +216,13 @@ class Session:
     def _explain(self, exc: Timeout, idempotent: bool) -> Timeout:
         """A query cannot have changed anything, and a device that never answered may be no device at all."""
         where = self.transport.address or "the device"
+        where_ru = f" по адресу {self.transport.address}" if self.transport.address else ""
         if not self.answered:
             maybe = exc.maybe_executed and not idempotent
             detail = str(exc) if maybe else str(exc).replace("; the command may have been executed", "")
             return Timeout(f"nothing at {where} answered (is it the right port, device family, transport and "
                            f"baud rate?): {detail}", phase=exc.phase, maybe_executed=maybe,
-                           message_ru=f"устройство по адресу {where} не отвечает (верны ли порт, семейство, протокол "
+                           message_ru=f"устройство{where_ru} не отвечает (верны ли порт, семейство, протокол "
                                       f"обмена и скорость?)")
         if idempotent and exc.maybe_executed:
             return Timeout(f"the device did not answer the query: {exc}".replace(
