@@ -209,7 +209,9 @@ class Kkt:
                     raise
                 if doc is None:
                     raise NotExecuted(f"the device did not do it ({err}); no document was made, so it is safe to "
-                                      "try again") from err
+                                      "try again",
+                                      message_ru=f"устройство не выполнило операцию ({err}); документ не "
+                                                 "сформирован, её можно безопасно повторить") from err
                 return doc
             return self._made(settler, before, types)
 
@@ -381,7 +383,9 @@ class Kkt:
                         err.kkt_document = None  # type: ignore[attr-defined]
                         raise err
                     raise NotExecuted(f"the receipt was not made and is no longer open ({err}); nothing was "
-                                      "fiscalised, so it is safe to try again") from err
+                                      "fiscalised, so it is safe to try again",
+                                      message_ru=f"чек не сформирован и больше не открыт ({err}); ничего не "
+                                                 "фискализировано, поэтому операцию можно безопасно повторить") from err
                 if interrupted:
                     d.cancel_receipt()
                     err.kkt_document = None  # type: ignore[attr-defined]
@@ -458,7 +462,9 @@ class Kkt:
                 if isinstance(err, KeyboardInterrupt):
                     raise
                 if now == before:
-                    raise NotExecuted(f"the cash did not move ({err}); it is safe to try again") from err
+                    raise NotExecuted(f"the cash did not move ({err}); it is safe to try again",
+                                      message_ru=f"деньги не внесены и не выплачены ({err}); операцию можно "
+                                                 "безопасно повторить") from err
                 if now != before + delta:
                     raise UnknownOutcome(f"the drawer moved from {before} to {now}, not by {delta} ({err})") from err
 
@@ -525,7 +531,9 @@ class Kkt:
                     err.kkt_document = doc  # type: ignore[attr-defined]
                     raise
                 if doc is None:
-                    raise NotExecuted(f"the new ФН was not registered ({err}); it is safe to try again") from err
+                    raise NotExecuted(f"the new ФН was not registered ({err}); it is safe to try again",
+                                      message_ru=f"новый ФН не зарегистрирован ({err}); операцию можно безопасно "
+                                                 "повторить") from err
             else:
                 doc = made()
                 if doc is None:

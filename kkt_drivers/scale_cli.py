@@ -62,13 +62,17 @@ _INT_FIELDS = ("plu", "code", "shelf_life_days", "tare_g", "group", "message")
 
 def _roubles(value: Any, goods: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise InvalidParameter(f"goods #{goods}: price {value!r} is not an amount of roubles")
+        raise InvalidParameter(f"goods #{goods}: price {value!r} is not an amount of roubles",
+                               message_ru=f"товар №{goods}: цена {value!r} — не сумма в рублях")
     try:
         amount = Decimal(str(value).strip().replace(",", ".")) * 100
     except InvalidOperation:
-        raise InvalidParameter(f"goods #{goods}: price {value!r} is not an amount of roubles") from None
+        raise InvalidParameter(f"goods #{goods}: price {value!r} is not an amount of roubles",
+                               message_ru=f"товар №{goods}: цена {value!r} — не сумма в рублях") from None
     if not amount.is_finite() or amount != amount.to_integral_value() or amount < 0:
-        raise InvalidParameter(f"goods #{goods}: price {value!r} must be roubles with at most two decimals")
+        raise InvalidParameter(f"goods #{goods}: price {value!r} must be roubles with at most two decimals",
+                               message_ru=f"товар №{goods}: цена {value!r} должна быть в рублях, не более двух "
+                                          "знаков после запятой")
     return int(amount)
 
 
@@ -83,13 +87,15 @@ def goods_from_record(record: Mapping[str, Any], position: int) -> Goods:
                 break
     for required in ("plu", "name", "price"):
         if required not in values:
-            raise InvalidParameter(f"goods #{position}: no {required}")
+            raise InvalidParameter(f"goods #{position}: no {required}",
+                                   message_ru=f"товар №{position}: не указано {required}")
     values["price"] = _roubles(values["price"], position)
     for field in _INT_FIELDS:
         if field in values:
             raw = values[field]
             if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit())):
-                raise InvalidParameter(f"goods #{position}: {field} {raw!r} is not a whole number")
+                raise InvalidParameter(f"goods #{position}: {field} {raw!r} is not a whole number",
+                                       message_ru=f"товар №{position}: {field} {raw!r} — не целое число")
             values[field] = int(raw)
     if "piece" in values:
         raw = values["piece"]
@@ -253,7 +259,8 @@ def _run(args: argparse.Namespace, device: str) -> tuple[Any, str]:
                 try:
                     kg = None if args.kg is None else Decimal(args.kg.replace(",", "."))
                 except InvalidOperation:
-                    raise InvalidParameter(f"tare must be kilograms, not {args.kg!r}") from None
+                    raise InvalidParameter(f"tare must be kilograms, not {args.kg!r}",
+                                           message_ru=f"тара задаётся в килограммах, а не {args.kg!r}") from None
                 scale.tare(kg)
             else:
                 scale.zero()

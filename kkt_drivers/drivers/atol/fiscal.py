@@ -90,7 +90,9 @@ class AtolFiscalCommands:
         tax number (a row of table 13; 0 — the section's) and a 16-byte text."""
         raw = encode_atol(name)
         if len(raw) > 64 or len(text) > 16:
-            raise InvalidParameter(f"E6: the name holds 64 bytes and the text 16 (got {len(raw)} and {len(text)})")
+            raise InvalidParameter(f"E6: the name holds 64 bytes and the text 16 (got {len(raw)} and {len(text)})",
+                                   message_ru=f"E6: название вмещает 64 байта, а текст 16 (получено {len(raw)} и "
+                                              f"{len(text)})")
         self.submit(f.REGISTER_ITEM, {
             "flags": int(check_only), "name": raw.ljust(64, b"\x00"), "price": price, "quantity": quantity_milli,
             "discount_type": 0 if percent else 1, "discount_sign": int(surcharge), "discount": discount, "tax": tax,
@@ -104,11 +106,15 @@ class AtolFiscalCommands:
         TLV header [single source for the continuation; the block size is inferred].
         """
         if len(value) > 0xFFFF:
-            raise InvalidParameter(f"tag {tag}: a TLV value holds at most 65535 bytes, got {len(value)}")
+            raise InvalidParameter(f"tag {tag}: a TLV value holds at most 65535 bytes, got {len(value)}",
+                                   message_ru=f"реквизит {tag}: значение TLV вмещает не более 65535 байт, получено "
+                                              f"{len(value)}")
         data = tag.to_bytes(2, "little") + len(value).to_bytes(2, "little") + value
         chunks = [data[i:i + E8_BLOCK] for i in range(0, len(data), E8_BLOCK)]
         if len(chunks) > 255:
-            raise InvalidParameter(f"tag {tag}: {len(data)} bytes need more than 255 blocks of {E8_BLOCK}")
+            raise InvalidParameter(f"tag {tag}: {len(data)} bytes need more than 255 blocks of {E8_BLOCK}",
+                                   message_ru=f"реквизит {tag}: {len(data)} байт не укладываются в 255 блоков по "
+                                              f"{E8_BLOCK}")
         for number, chunk in enumerate(chunks):
             self.submit(f.WRITE_REQUISITE, {"flags": 1 if printed else 0, "blocks": len(chunks), "block": number,
                                              "data": chunk})

@@ -82,7 +82,9 @@ class MassaKScale(ScaleDevice):
         counts = Decimal(tare).scaleb(4 - int(self.division))
         if counts != counts.to_integral_value():
             raise InvalidParameter(f"Massa-K tare {tare} kg is not a whole number of the scale's divisions "
-                                   f"({Decimal(1).scaleb(int(self.division) - 4)} kg)")
+                                   f"({Decimal(1).scaleb(int(self.division) - 4)} kg)",
+                                   message_ru=f"тара Масса-К {tare} кг не кратна дискрете весов "
+                                              f"({Decimal(1).scaleb(int(self.division) - 4)} кг)")
         self.request(SetTare(int(counts)))
 
     def zero(self) -> None:

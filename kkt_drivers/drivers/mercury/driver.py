@@ -112,7 +112,8 @@ class MercuryDriver(FiscalRegister):
 
     def _pending(self) -> PendingReceipt:
         if self._receipt is None:
-            raise InvalidParameter("no receipt is being built: begin_receipt first")
+            raise InvalidParameter("no receipt is being built: begin_receipt first",
+                                   message_ru="чек не формируется: сначала вызовите begin_receipt")
         return self._receipt
 
     def add_position(self, item: Item, *, ffd: str = "1.05") -> None:
@@ -135,7 +136,9 @@ class MercuryDriver(FiscalRegister):
         base = sum(item.amount for item in items)
         if not items or not 0 < amount <= base:
             raise InvalidParameter(f"a receipt discount must be more than 0 and at most the total {base}, "
-                                   f"got {amount}")
+                                   f"got {amount}",
+                                   message_ru=f"скидка на чек должна быть больше 0 и не больше суммы {base}, "
+                                              f"получено {amount}")
         left = amount
         for index, item in enumerate(items):
             share = left if index == len(items) - 1 else amount * item.amount // base
@@ -200,9 +203,11 @@ class MercuryDriver(FiscalRegister):
         """Set «ID КАССЫ» (up to 10 digits; "" clears it) and, if given, the server's ``host:port``."""
         server_id = server_id.strip()
         if server_id and not (server_id.isascii() and server_id.isdigit() and len(server_id) <= 10):
-            raise InvalidParameter(f"«ID КАССЫ» is up to 10 digits, got {server_id!r}")
+            raise InvalidParameter(f"«ID КАССЫ» is up to 10 digits, got {server_id!r}",
+                                   message_ru=f"«ID КАССЫ» — не более 10 цифр, получено {server_id!r}")
         if address is not None and (len(address) > 40 or not address.isascii()):
-            raise InvalidParameter(f"the server address is up to 40 ASCII characters, got {address!r}")
+            raise InvalidParameter(f"the server address is up to 40 ASCII characters, got {address!r}",
+                                   message_ru=f"адрес сервера — не более 40 символов ASCII, получено {address!r}")
         self.backend.set_kkt_server(server_id, address)
 
     def kkt_server_status(self) -> ServerExchangeStatus:

@@ -224,7 +224,8 @@ class MskBackend(Backend):
         positions = []
         for item in receipt.items:
             if len(item.name) > MAX_NAME:
-                raise InvalidParameter(f"position name longer than {MAX_NAME} characters: {item.name!r}")
+                raise InvalidParameter(f"position name longer than {MAX_NAME} characters: {item.name!r}",
+                                       message_ru=f"название позиции длиннее {MAX_NAME} символов: {item.name!r}")
             price = mc.PriceRecord(price=_roubles(item.price), quantity=_plain(item.quantity), section=1,
                                    goods_code="0")
             positions.append(fn.Position(price, item.name, position_tlvs(item, receipt.ffd)))
@@ -254,7 +255,8 @@ class MskBackend(Backend):
     def _cash(self, doc_type: mc.DocumentType, amount: int, cashier: Cashier) -> None:
         """A cash document laid out as the captured cash-out: header, one price line, the total."""
         if amount <= 0:
-            raise InvalidParameter(f"a cash amount must be positive, got {amount}")
+            raise InvalidParameter(f"a cash amount must be positive, got {amount}",
+                                   message_ru=f"сумма внесения/выплаты должна быть положительной, получено {amount}")
         price = mc.PriceRecord(price=_roubles(amount), quantity=None, section=None, goods_code="")
         rows = fn.build_document_records([fn.Position(price)])
         self.register_cashier(cashier)

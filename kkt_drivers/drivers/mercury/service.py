@@ -86,7 +86,9 @@ def _agent_code(agent: AgentInfo) -> int:
     """1222/1057 bit mask -> the service's ``agent.code`` (the bit's position)."""
     value = int(agent.type)
     if value <= 0 or value & (value - 1):
-        raise InvalidParameter(f"the driver service takes one agent type per position, got {agent.type!r}")
+        raise InvalidParameter(f"the driver service takes one agent type per position, got {agent.type!r}",
+                               message_ru="сервис драйвера принимает один признак агента на позицию, получено "
+                                          f"{agent.type!r}")
     return value.bit_length() - 1
 
 
@@ -154,7 +156,8 @@ class JsonBackend(Backend):
         the family's :class:`DeviceError` with the service's description."""
         spec = api.CATALOGUE.get(command)
         if spec is None:
-            raise InvalidParameter(f"unknown driver-service command {command!r}")
+            raise InvalidParameter(f"unknown driver-service command {command!r}",
+                                   message_ru=f"неизвестная команда сервиса драйвера {command!r}")
         with self.session.operation():
             for attempt in range(2):
                 key = self._session_key() if spec.session else None
@@ -278,7 +281,8 @@ class JsonBackend(Backend):
             params["nomenclatureCode"] = item.product_code.hex().upper()
         if item.marking is not None:
             if ffd != "1.2":
-                raise InvalidParameter("marking codes are sent in FFD 1.2 only")
+                raise InvalidParameter("marking codes are sent in FFD 1.2 only",
+                                       message_ru="коды маркировки передаются только в ФФД 1.2")
             info: dict[str, Any] = {"mc": item.marking.code, "plannedStatus": item.marking.planned_status}
             if item.marking.numerator is not None and item.marking.denominator is not None:
                 info["part"] = {"numerator": item.marking.numerator, "denominator": item.marking.denominator}
@@ -299,7 +303,8 @@ class JsonBackend(Backend):
             params["agent"] = {k: v for k, v in agent.items() if v is not None}
         if item.industry:
             if ffd != "1.2":
-                raise InvalidParameter("industry requisites (1260) exist in FFD 1.2 only")
+                raise InvalidParameter("industry requisites (1260) exist in FFD 1.2 only",
+                                       message_ru="отраслевые реквизиты (1260) есть только в ФФД 1.2")
             params["industryAttribute"] = [
                 {"idFoiv": r.foiv_id, "causeDocDate": format_date(r.document_date), "causeDocNum": r.document_number,
                  "value": r.value} for r in item.industry]
@@ -317,7 +322,7 @@ class JsonBackend(Backend):
             try:
                 tlv = decode_tlv(tag.to_bytes(2, "little") + len(value).to_bytes(2, "little") + value)[0]
             except FfdError as exc:
-                raise InvalidParameter(f"requisite {tag}: {exc}") from exc
+                raise InvalidParameter(f"requisite {tag}: {exc}", message_ru=f"реквизит {tag}: {exc}") from exc
             if tag == 1008:
                 close_fields["sendCheckTo"] = str(tlv.value)
             elif tag == 1173:
@@ -352,7 +357,8 @@ class JsonBackend(Backend):
                     "idFoiv": ind.get(1262), "causeDocNum": ind.get(1264), "value": ind.get(1265),
                     "causeDocDate": f"{date[6:10]}-{date[3:5]}-{date[0:2]}" if len(date) == 10 else date})
             else:
-                raise InvalidParameter(f"the driver service has no field for receipt requisite {tag}")
+                raise InvalidParameter(f"the driver service has no field for receipt requisite {tag}",
+                                       message_ru=f"в сервисе драйвера нет поля для реквизита чека {tag}")
         if receipt.correction:
             open_fields["correctionInfo"] = {"correctionType": 0, **correction}
         if buyer:
@@ -486,7 +492,8 @@ class JsonBackend(Backend):
         base first: a bad record refuses it with a device error naming the record, and nothing is loaded."""
         base = [record.to_json() for record in records]
         if not base:
-            raise InvalidParameter("a goods base needs at least one record")
+            raise InvalidParameter("a goods base needs at least one record",
+                                   message_ru="база товаров должна содержать хотя бы одну запись")
         self.call("WriteGoodsBase", {"base": base})
         self.wait_operation("WriteGoodsBase", progress)
         return GoodsUpload(len(base), self.base_version().kkt_base_ver)

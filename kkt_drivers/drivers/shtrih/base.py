@@ -32,7 +32,8 @@ def byte_timeout_seconds(code: int) -> float:
     """«Тайм-аут приёма байта» code of 14h/15h → seconds: 0…150 ms by 1, 300 ms … 15 s by 150 ms, 30 … 105 s by
     15 s (vendor protocol v2.0, note 5 to 14h)."""
     if not 0 <= code <= 255:
-        raise InvalidParameter(f"byte-timeout code must be 0…255, got {code}")
+        raise InvalidParameter(f"byte-timeout code must be 0…255, got {code}",
+                               message_ru=f"код межбайтового таймаута должен быть 0…255, получено {code}")
     if code <= 150:
         return code / 1000
     if code <= 249:
@@ -45,7 +46,8 @@ def byte_timeout_code(seconds: float) -> int:
     for code in range(256):
         if byte_timeout_seconds(code) >= seconds - 1e-9:
             return code
-    raise InvalidParameter(f"a byte timeout of {seconds} s is beyond the longest code (105 s)")
+    raise InvalidParameter(f"a byte timeout of {seconds} s is beyond the longest code (105 s)",
+                           message_ru=f"межбайтовый таймаут {seconds} с больше самого длинного кода (105 с)")
 
 
 class ShtrihCommands:
@@ -155,20 +157,25 @@ class ShtrihCommands:
         """Запись таблицы (1Eh). A number is sent in ``size`` bytes (default: as few as hold it), least
         significant first; a text in WIN1251."""
         if isinstance(value, bool) or not isinstance(value, (bytes, int, str)):
-            raise InvalidParameter(f"table value must be bytes, int or str, got {type(value).__name__}")
+            raise InvalidParameter(f"table value must be bytes, int or str, got {type(value).__name__}",
+                                   message_ru="значение поля таблицы должно быть bytes, int или str, получено "
+                                              f"{type(value).__name__}")
         if isinstance(value, int):
             if value < 0:
-                raise InvalidParameter(f"table numbers are unsigned, got {value}")
+                raise InvalidParameter(f"table numbers are unsigned, got {value}",
+                                       message_ru=f"числа в таблицах беззнаковые, получено {value}")
             width = size or max(1, (value.bit_length() + 7) // 8)
             try:
                 data = value.to_bytes(width, "little")
             except OverflowError as exc:
-                raise InvalidParameter(f"{value} does not fit {width} bytes") from exc
+                raise InvalidParameter(f"{value} does not fit {width} bytes",
+                                       message_ru=f"{value} не помещается в {width} байт") from exc
         elif isinstance(value, str):
             try:
                 data = value.encode(ENCODING)
             except UnicodeEncodeError as exc:
-                raise InvalidParameter(f"{value!r} is not encodable in {ENCODING}") from exc
+                raise InvalidParameter(f"{value!r} is not encodable in {ENCODING}",
+                                       message_ru=f"{value!r} нельзя записать в кодовой странице {ENCODING}") from exc
         else:
             data = value
         self.execute(c.WRITE_TABLE, {"table": table, "row": row, "field": field, "value": data})
@@ -194,14 +201,17 @@ class ShtrihCommands:
         a = self.execute(c.READ_EXCHANGE_PARAMETERS, {"port": port})
         rate = BAUD_RATES.get(int(a.baud_code))
         if rate is None:
-            raise InvalidParameter(f"the device reports baud-rate code {a.baud_code}, not one of 0…9")
+            raise InvalidParameter(f"the device reports baud-rate code {a.baud_code}, not one of 0…9",
+                                   message_ru=f"устройство сообщает код скорости {a.baud_code}, а допустимы 0…9")
         return rate, byte_timeout_seconds(int(a.byte_timeout))
 
     def set_exchange_parameters(self, port: int, baudrate: int, byte_timeout: float) -> None:
         """Установка параметров обмена (14h). The answer still comes at the old rate; reconnect at the new one."""
         codes = {rate: code for code, rate in BAUD_RATES.items()}
         if baudrate not in codes:
-            raise InvalidParameter(f"baud rate must be one of {sorted(codes)}, got {baudrate}")
+            raise InvalidParameter(f"baud rate must be one of {sorted(codes)}, got {baudrate}",
+                                   message_ru=f"скорость обмена должна быть одной из {sorted(codes)}, получено "
+                                              f"{baudrate}")
         self.execute(c.SET_EXCHANGE_PARAMETERS, {"port": port, "baud_code": codes[baudrate],
                                                  "byte_timeout": byte_timeout_code(byte_timeout)})
 

@@ -142,7 +142,8 @@ class ShtrihDriver(ShtrihFiscalCommands, ShtrihCommands, FiscalRegister):
         """The administrator (row 29, daily reports) and system administrator (row 30, everything else)."""
         for value in (admin, system_admin):
             if value is not None and not 0 <= value <= 99_999_999:
-                raise InvalidParameter(f"a Shtrih password is a number of up to eight digits, got {value}")
+                raise InvalidParameter(f"a Shtrih password is a number of up to eight digits, got {value}",
+                                       message_ru=f"пароль Штрих — число не более чем из восьми цифр, получено {value}")
         if admin is not None:
             self.admin_password = admin
         if system_admin is not None:
@@ -279,7 +280,7 @@ class ShtrihDriver(ShtrihFiscalCommands, ShtrihCommands, FiscalRegister):
             # a receipt this driver did not open (another program's): take its type from the device
             s = self.short_status()
             if not s.receipt_open:
-                raise InvalidParameter("no receipt is open on the register")
+                raise InvalidParameter("no receipt is open on the register", message_ru="на ККТ нет открытого чека")
             operation = {0: 1, 1: 3, 2: 2, 3: 4}.get(s.mode_status & 0x0F, 1)
             self._receipt = _Receipt(operation, False, 0, self.cashier_password)
         return self._receipt
@@ -291,7 +292,8 @@ class ShtrihDriver(ShtrihFiscalCommands, ShtrihCommands, FiscalRegister):
         receipt = self._open()
         tax = VAT_TAX_BYTE.get(int(item.vat))
         if tax is None:
-            raise InvalidParameter(f"VAT rate {item.vat!r} has no Shtrih tax byte")
+            raise InvalidParameter(f"VAT rate {item.vat!r} has no Shtrih tax byte",
+                                   message_ru=f"для ставки НДС {item.vat!r} нет байта налога Штрих")
         requisites = item_requisites(item, ffd)  # checked before the position goes out
         self.operation_v2(operation=receipt.operation, quantity=int(Decimal(item.quantity) * 1_000_000),
                           price=item.price, amount=item.amount, tax_rate=tax,
@@ -358,11 +360,14 @@ class ShtrihDriver(ShtrihFiscalCommands, ShtrihCommands, FiscalRegister):
         try:
             data = text.encode(ENCODING)
         except UnicodeEncodeError as exc:
-            raise InvalidParameter(f"{text!r} is not encodable in {ENCODING}") from exc
+            raise InvalidParameter(f"{text!r} is not encodable in {ENCODING}",
+                                   message_ru=f"{text!r} нельзя записать в кодовой странице {ENCODING}") from exc
         second = SECOND_LINE.get(field_number)
         limit = LINE * (2 if second else 1)
         if len(data) > limit:
-            raise InvalidParameter(f"table {table} field {field_number}: {len(data)} bytes, at most {limit}")
+            raise InvalidParameter(f"table {table} field {field_number}: {len(data)} bytes, at most {limit}",
+                                   message_ru=f"таблица {table}, поле {field_number}: {len(data)} байт, допустимо не "
+                                              f"более {limit}")
         self.write_table(table, 1, field_number, data[:LINE])
         if second:
             self.write_table(table, 1, second, data[LINE:])
@@ -389,9 +394,11 @@ class ShtrihDriver(ShtrihFiscalCommands, ShtrihCommands, FiscalRegister):
         reports another), then FF06h (registration) or FF34h (a change, a new ФН)."""
         reg = registration
         if reg.ffd not in FFD_CODE:
-            raise InvalidParameter(f"ffd must be 1.05 or 1.2, got {reg.ffd!r}")
+            raise InvalidParameter(f"ffd must be 1.05 or 1.2, got {reg.ffd!r}",
+                                   message_ru=f"версия ФФД должна быть 1.05 или 1.2, получено {reg.ffd!r}")
         if kind is RegistrationKind.REPLACE_FN and not new_fn_number:
-            raise InvalidParameter("a ФН replacement needs the new ФН number")
+            raise InvalidParameter("a ФН replacement needs the new ФН number",
+                                   message_ru="для замены ФН нужен номер нового ФН")
         self._write_registration(reg)
         if kind is RegistrationKind.CHANGE and reg.ffd == "1.2":
             self.write_table(FISCAL_TABLE, 1, FIELD_REASONS_12, reasons, size=4)
@@ -440,7 +447,8 @@ class ShtrihDriver(ShtrihFiscalCommands, ShtrihCommands, FiscalRegister):
         if kind is ServerKind.KKT_SERVER:
             raise self.unsupported(Op.KKT_SERVER)
         if port is not None and not 0 < port <= 0xFFFF:
-            raise InvalidParameter(f"port must be 1…65535, got {port}")
+            raise InvalidParameter(f"port must be 1…65535, got {port}",
+                                   message_ru=f"порт должен быть 1…65535, получено {port}")
         self.write_table(OFD_TABLE, 1, OFD_SERVER, address)
         if port is not None:
             self.write_table(OFD_TABLE, 1, OFD_PORT, port, size=2)

@@ -36,7 +36,9 @@ def tlv_bytes(tag: int, value: bytes) -> bytes:
     data = tag.to_bytes(2, "little") + len(value).to_bytes(2, "little") + value
     if len(data) > MAX_TLV:
         raise InvalidParameter(f"tag {tag}: a TLV of {len(data)} bytes does not fit one Shtrih frame "
-                               f"(at most {MAX_TLV})")
+                               f"(at most {MAX_TLV})",
+                               message_ru=f"реквизит {tag}: TLV из {len(data)} байт не помещается в один кадр Штрих "
+                                          f"(не более {MAX_TLV})")
     return data
 
 
@@ -169,7 +171,7 @@ class ShtrihFiscalCommands:
         15 credit, 16 other), the six VAT sums, the taxation system; answer change, and on newer firmware the
         document number, fiscal sign and time."""
         if len(payments) != 16:
-            raise InvalidParameter("FF45 takes 16 payment sums")
+            raise InvalidParameter("FF45 takes 16 payment sums", message_ru="FF45 принимает 16 сумм оплаты")
         return self.execute(c.CLOSE_RECEIPT_V2, {
             "payments": payments, "rounding": 0, "taxes": taxes or [0] * 6, "tax_system": tax_system,
             "text": text}, password=password)

@@ -157,7 +157,8 @@ def encode_message(spec: AtolCommandSpec, params: dict[str, Any] | None = None, 
     try:
         return encode_bcd(password, 2) + spec.code + spec.build_params(params or {})
     except (cs.ConstructError, ValueError) as exc:
-        raise InvalidParameter(f"{spec.label}: cannot encode {params!r}: {exc}") from exc
+        raise InvalidParameter(f"{spec.label}: cannot encode {params!r}: {exc}",
+                               message_ru=f"{spec.label}: не удаётся закодировать {params!r}: {exc}") from exc
 
 
 def split_message(message: bytes) -> tuple[int | None, AtolCommandSpec | None, bytes]:

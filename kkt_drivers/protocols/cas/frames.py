@@ -65,9 +65,11 @@ def _ascii(text: str, size: int, name: str) -> bytes:
     try:
         data = text.encode("ascii")
     except UnicodeEncodeError:
-        raise InvalidParameter(f"CAS {name} must be ASCII, got {text!r}") from None
+        raise InvalidParameter(f"CAS {name} must be ASCII, got {text!r}",
+                               message_ru=f"CAS {name}: допустимы только символы ASCII, получено {text!r}") from None
     if len(data) != size:
-        raise InvalidParameter(f"CAS {name} must be {size} characters, got {text!r}")
+        raise InvalidParameter(f"CAS {name} must be {size} characters, got {text!r}",
+                               message_ru=f"CAS {name}: должно быть {size} символов, получено {text!r}")
     return data
 
 
@@ -129,7 +131,9 @@ class CasWeight:
         amount = Decimal(value)
         text = f"{abs(amount):.{decimals}f}" if decimals else f"{abs(amount):.0f}"
         if len(text) > 6:
-            raise InvalidParameter(f"CAS weight {value} does not fit 6 characters with {decimals} decimals")
+            raise InvalidParameter(f"CAS weight {value} does not fit 6 characters with {decimals} decimals",
+                                   message_ru=f"масса CAS {value} не помещается в 6 символов с {decimals} знаками "
+                                              "после запятой")
         return cls("S" if stable else "U", "-" if amount < 0 else " ", text.rjust(6), unit.rjust(2))
 
     @classmethod

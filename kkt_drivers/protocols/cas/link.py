@@ -70,7 +70,9 @@ class CasLink:
         if self.busy:
             raise ProtocolError("CAS link is busy with another request")
         if len(message) != 1 or message[0] not in _KIND:
-            raise InvalidParameter(f"CAS request must be DC1 (11) or DC2 (12), got {message.hex(' ')}")
+            raise InvalidParameter(f"CAS request must be DC1 (11) or DC2 (12), got {message.hex(' ')}",
+                                   message_ru="запрос CAS должен быть DC1 (11) или DC2 (12), получено "
+                                              f"{message.hex(' ')}")
         self._command = message[0]
         self._exec = execution_timeout
         self._idempotent = idempotent

@@ -108,7 +108,8 @@ class DigitOrder(Enum):
 
 def encode_digits(value: int, order: DigitOrder, field: str = "code") -> bytes:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 999_999:
-        raise InvalidParameter(f"CAS LP {field} must be 0..999999, got {value!r}")
+        raise InvalidParameter(f"CAS LP {field} must be 0..999999, got {value!r}",
+                               message_ru=f"CAS LP {field}: должно быть 0..999999, получено {value!r}")
     digits = bytes(int(c) for c in f"{value:06d}")
     return digits[::-1] if order is DigitOrder.LEAST_FIRST else digits
 
@@ -141,12 +142,17 @@ class ShelfLife:
     def encode(self) -> bytes:
         if self.date is not None:
             if self.days:
-                raise InvalidParameter("CAS LP shelf life is either days or a date, not both")
+                raise InvalidParameter("CAS LP shelf life is either days or a date, not both",
+                                       message_ru="срок годности CAS LP задаётся либо днями, либо датой, но не тем и "
+                                                  "другим")
             if not 2000 <= self.date.year <= 2099:
-                raise InvalidParameter(f"CAS LP shelf-life date must be in 2000..2099, got {self.date}")
+                raise InvalidParameter(f"CAS LP shelf-life date must be in 2000..2099, got {self.date}",
+                                       message_ru="дата срока годности CAS LP должна быть в 2000..2099, получено "
+                                                  f"{self.date}")
             return bytes((_bcd(self.date.day), _bcd(self.date.month), _bcd(self.date.year % 100)))
         if isinstance(self.days, bool) or not isinstance(self.days, int) or not 0 <= self.days <= 9999:
-            raise InvalidParameter(f"CAS LP shelf life must be 0..9999 days, got {self.days!r}")
+            raise InvalidParameter(f"CAS LP shelf life must be 0..9999 days, got {self.days!r}",
+                                   message_ru=f"срок годности CAS LP должен быть 0..9999 дней, получено {self.days!r}")
         return bytes((0, _bcd(self.days // 100), _bcd(self.days % 100)))
 
     @classmethod
@@ -164,11 +170,15 @@ def _text(value: str, field: str) -> bytes:
     try:
         data = value.encode(ENCODING)
     except UnicodeEncodeError as exc:
-        raise InvalidParameter(f"CAS LP {field}: {value!r} has a character outside cp1251 ({exc.reason})") from None
+        raise InvalidParameter(f"CAS LP {field}: {value!r} has a character outside cp1251 ({exc.reason})",
+                               message_ru=f"CAS LP {field}: в {value!r} есть символ вне кодовой страницы cp1251 "
+                                          f"({exc.reason})") from None
     if len(data) > NAME_BYTES:
-        raise InvalidParameter(f"CAS LP {field}: {len(data)} bytes, at most {NAME_BYTES} fit")
+        raise InvalidParameter(f"CAS LP {field}: {len(data)} bytes, at most {NAME_BYTES} fit",
+                               message_ru=f"CAS LP {field}: {len(data)} байт, помещается не более {NAME_BYTES}")
     if b"\x00" in data:
-        raise InvalidParameter(f"CAS LP {field} cannot contain NUL")
+        raise InvalidParameter(f"CAS LP {field} cannot contain NUL",
+                               message_ru=f"CAS LP {field}: символ NUL недопустим")
     return data.ljust(NAME_BYTES, b"\x00")
 
 
@@ -200,7 +210,8 @@ class PluRecord:
         for name, value, top in (("plu", self.plu, 0xFFFFFFFF), ("price", self.price, 0xFFFFFFFF),
                                  ("tare", self.tare_g, 0xFFFF), ("message", self.message, 0xFFFF)):
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
-                raise InvalidParameter(f"CAS LP {name} must be 0..{top}, got {value!r}")
+                raise InvalidParameter(f"CAS LP {name} must be 0..{top}, got {value!r}",
+                                       message_ru=f"CAS LP {name}: должно быть 0..{top}, получено {value!r}")
         return b"".join((
             _RECORD_HEAD.pack(self.plu), encode_digits(self.code, order, "item code"),
             _text(self.name1, "name line 1"), _text(self.name2, "name line 2"), _MIDDLE.pack(self.price),
@@ -233,7 +244,8 @@ class PluTotals:
 
     def encode(self) -> bytes:
         if len(self.last_reset) != 6:
-            raise InvalidParameter("CAS LP last reset must be six BCD bytes")
+            raise InvalidParameter("CAS LP last reset must be six BCD bytes",
+                                   message_ru="дата последнего сброса CAS LP должна занимать шесть байт BCD")
         sums = struct.pack("<II", self.total_sum, self.total_weight)
         return self.last_reset + sums + self.sales.to_bytes(3, "little")
 
@@ -300,9 +312,13 @@ class ScaleStatus:
 
     def encode(self) -> bytes:
         if not -0xFFFF <= self.weight_g <= 0xFFFF:
-            raise InvalidParameter(f"CAS LP status weight must fit 16 bits, got {self.weight_g}")
+            raise InvalidParameter(f"CAS LP status weight must fit 16 bits, got {self.weight_g}",
+                                   message_ru="масса в статусе CAS LP должна помещаться в 16 бит, получено "
+                                              f"{self.weight_g}")
         if self.flags & STATUS_ZERO_BITS or not 0 <= self.flags <= 0xFF:
-            raise InvalidParameter(f"CAS LP status flags 0x{self.flags:02X} set a bit that is always 0")
+            raise InvalidParameter(f"CAS LP status flags 0x{self.flags:02X} set a bit that is always 0",
+                                   message_ru=f"флаги статуса CAS LP 0x{self.flags:02X}: установлен бит, который "
+                                              "всегда равен 0")
         flags = (self.flags & ~StatusBit.NEGATIVE) | (StatusBit.NEGATIVE if self.weight_g < 0 else 0)
         return _STATUS.pack(flags, abs(self.weight_g), self.price, self.amount, self.plu)
 
@@ -336,7 +352,8 @@ class Totals:
 
 def _u32(value: int, field: str) -> bytes:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFFFFFF:
-        raise InvalidParameter(f"CAS LP {field} must be 0..4294967295, got {value!r}")
+        raise InvalidParameter(f"CAS LP {field} must be 0..4294967295, got {value!r}",
+                               message_ru=f"CAS LP {field}: должно быть 0..4294967295, получено {value!r}")
     return value.to_bytes(4, "little")
 
 
@@ -363,11 +380,14 @@ def totals() -> bytes:
 def check_request(message: bytes) -> int:
     """The command of a request; InvalidParameter when it is unknown or its data has the wrong size."""
     if not message:
-        raise InvalidParameter("CAS LP request needs a command byte")
+        raise InvalidParameter("CAS LP request needs a command byte", message_ru="в запросе CAS LP нет байта команды")
     command = message[0]
     if command not in REQUEST_SIZES:
-        raise InvalidParameter(f"CAS LP has no command 0x{command:02X}")
+        raise InvalidParameter(f"CAS LP has no command 0x{command:02X}",
+                               message_ru=f"у CAS LP нет команды 0x{command:02X}")
     if len(message) - 1 != REQUEST_SIZES[command]:
         raise InvalidParameter(f"CAS LP command 0x{command:02X} takes {REQUEST_SIZES[command]} data bytes, "
-                               f"got {len(message) - 1}")
+                               f"got {len(message) - 1}",
+                               message_ru=f"команда CAS LP 0x{command:02X} принимает {REQUEST_SIZES[command]} байт "
+                                          f"данных, получено {len(message) - 1}")
     return command

@@ -89,7 +89,8 @@ class JsonRequest:
         out["command"] = self.command
         for key, value in _strip_nulls(self.params).items():
             if key in ("command", "sessionKey"):
-                raise InvalidParameter(f"{key!r} is set by the envelope, not by parameters")
+                raise InvalidParameter(f"{key!r} is set by the envelope, not by parameters",
+                                       message_ru=f"{key!r} задаётся конвертом запроса, а не параметрами")
             out[key] = value
         return out
 
@@ -249,11 +250,15 @@ def request(command: str, session_key: str | None = None, params: Mapping[str, A
     """A request for any catalogued command (the typed builders below cover the common ones)."""
     spec = CATALOGUE.get(command)
     if spec is None:
-        raise InvalidParameter(f"unknown driver-service command {command!r}; known: {', '.join(sorted(CATALOGUE))}")
+        raise InvalidParameter(f"unknown driver-service command {command!r}; known: {', '.join(sorted(CATALOGUE))}",
+                               message_ru=f"неизвестная команда сервиса драйвера {command!r}; известны: "
+                                          f"{', '.join(sorted(CATALOGUE))}")
     if spec.session and not session_key:
-        raise InvalidParameter(f"{command} needs a session key (OpenSession first)")
+        raise InvalidParameter(f"{command} needs a session key (OpenSession first)",
+                               message_ru=f"{command}: нужен ключ сессии (сначала OpenSession)")
     if not spec.session and session_key is not None:
-        raise InvalidParameter(f"{command} is a service command and takes no session key")
+        raise InvalidParameter(f"{command} is a service command and takes no session key",
+                               message_ru=f"{command} — служебная команда, ключ сессии ей не передаётся")
     return JsonRequest(command, session_key, dict(params or {}), null_session=command == "OpenSession")
 
 
@@ -270,9 +275,10 @@ class Cashier:
 
     def to_json(self) -> dict[str, Any]:
         if not self.name.strip():
-            raise InvalidParameter("cashier name must not be empty")
+            raise InvalidParameter("cashier name must not be empty", message_ru="имя кассира не может быть пустым")
         if self.inn is not None and not (self.inn.isdigit() and len(self.inn) in (10, 12)):
-            raise InvalidParameter(f"cashier INN must be 10 or 12 digits, got {self.inn!r}")
+            raise InvalidParameter(f"cashier INN must be 10 or 12 digits, got {self.inn!r}",
+                                   message_ru=f"ИНН кассира должен состоять из 10 или 12 цифр, получено {self.inn!r}")
         return {"cashierName": self.name, "cashierINN": self.inn}
 
 
@@ -299,7 +305,8 @@ class Correction:
 
     def to_json(self) -> dict[str, Any]:
         if self.correction_type not in (0, 1):
-            raise InvalidParameter(f"correction type must be 0 or 1, got {self.correction_type}")
+            raise InvalidParameter(f"correction type must be 0 or 1, got {self.correction_type}",
+                                   message_ru=f"тип коррекции должен быть 0 или 1, получено {self.correction_type}")
         return {"correctionType": self.correction_type, "causeName": self.cause_name,
                 "causeDocDate": None if self.cause_doc_date is None else format_date(self.cause_doc_date),
                 "causeDocNum": self.cause_doc_num}
@@ -330,9 +337,10 @@ class Item:
 
     def to_json(self) -> dict[str, Any]:
         if not self.name:
-            raise InvalidParameter("item name must not be empty")
+            raise InvalidParameter("item name must not be empty", message_ru="название позиции не может быть пустым")
         if self.section is not None and not 1 <= self.section <= 16:
-            raise InvalidParameter(f"section must be 1–16, got {self.section}")
+            raise InvalidParameter(f"section must be 1–16, got {self.section}",
+                                   message_ru=f"отдел (секция) должен быть 1–16, получено {self.section}")
         return {
             "productName": self.name, "qty": to_quantity(self.quantity), "measureUnit": int(self.measure_unit),
             "section": self.section, "taxCode": int(self.tax_code), "paymentFormCode": int(self.payment_form),
@@ -360,7 +368,8 @@ class Payment:
                   "consideration": self.consideration}
         out = {key: to_kopecks(value, minimum=MIN_PAYMENT) for key, value in values.items() if value is not None}
         if not out:
-            raise InvalidParameter("a payment needs at least one amount")
+            raise InvalidParameter("a payment needs at least one amount",
+                                   message_ru="в оплате должна быть хотя бы одна сумма")
         return out
 
 
@@ -373,9 +382,10 @@ def open_session(port_name: str, model: KktModel | str, *, baud_rate: int | None
                  user_number: int | None = None, user_password: str | None = None) -> JsonRequest:
     """OpenSession: ``portName`` such as ``COM3``, ``USB`` or ``/dev/ttyS0``; ``model`` 119F or 185F."""
     if not port_name.strip():
-        raise InvalidParameter("port name must not be empty")
+        raise InvalidParameter("port name must not be empty", message_ru="имя порта не может быть пустым")
     if baud_rate is not None and not 1 <= baud_rate <= 230400:
-        raise InvalidParameter(f"baud rate must be 1–230400, got {baud_rate}")
+        raise InvalidParameter(f"baud rate must be 1–230400, got {baud_rate}",
+                               message_ru=f"скорость обмена должна быть 1–230400, получено {baud_rate}")
     return request("OpenSession", None, {
         "portName": port_name, "baudRate": baud_rate, "model": KktModel(model).value, "serialNumber": serial_number,
         "debug": debug, "logPath": log_path, "userNumber": user_number, "userPassword": user_password})
@@ -425,7 +435,8 @@ def open_check(session_key: str, check_type: CheckType | int, tax_system: TaxSys
     kind = CheckType(check_type)
     is_correction = kind >= CheckType.INCOME_CORRECTION
     if is_correction != (correction is not None):
-        raise InvalidParameter("correction info goes with check types 4–7, and only with them")
+        raise InvalidParameter("correction info goes with check types 4–7, and only with them",
+                               message_ru="данные коррекции передаются с типами чека 4–7 и только с ними")
     return request("OpenCheck", session_key, {
         "checkType": int(kind), "taxSystem": int(TaxSystem(tax_system)), "printDoc": print_doc,
         "cashierInfo": cashier.to_json(), "buyerInfo": None if buyer is None else buyer.to_json(),
@@ -479,7 +490,9 @@ def open_box(session_key: str) -> JsonRequest:
 
 def print_doc_from_fn(session_key: str, fiscal_doc_num: int) -> JsonRequest:
     if fiscal_doc_num <= 0:
-        raise InvalidParameter(f"fiscal document number must be positive, got {fiscal_doc_num}")
+        raise InvalidParameter(f"fiscal document number must be positive, got {fiscal_doc_num}",
+                               message_ru="номер фискального документа должен быть положительным, получено "
+                                          f"{fiscal_doc_num}")
     return request("PrintDocFromFN", session_key, {"fiscalDocNum": fiscal_doc_num})
 
 
@@ -496,7 +509,7 @@ def check_marking_code(session_key: str, mc: str, planned_status: PlannedStatus 
                        timeout: int | None = None) -> JsonRequest:
     """CheckMarkingCode: the marking code, planned status (2003), quantity (×10000) and measure unit."""
     if not mc:
-        raise InvalidParameter("marking code must not be empty")
+        raise InvalidParameter("marking code must not be empty", message_ru="код маркировки не может быть пустым")
     return request("CheckMarkingCode", session_key, {
         "mc": mc, "plannedStatus": int(PlannedStatus(planned_status)), "qty": to_quantity(quantity),
         "measureUnit": int(MeasureUnit(measure_unit)), "timeout": timeout})
@@ -815,7 +828,8 @@ class FnDocument:
 
 def get_fn_document(session_key: str, number: int, *, with_tlv: bool = False) -> JsonRequest:
     if number <= 0:
-        raise InvalidParameter(f"fiscal document number must be positive, got {number}")
+        raise InvalidParameter(f"fiscal document number must be positive, got {number}",
+                               message_ru=f"номер фискального документа должен быть положительным, получено {number}")
     return request("GetFnDocument", session_key, {"fiscalDocNum": number, "withTlv": with_tlv or None})
 
 
@@ -855,7 +869,8 @@ class ServerSettings:
 
 def set_server_settings(session_key: str, server_id: str, address: str | None = None) -> JsonRequest:
     if server_id and not (server_id.isascii() and server_id.isdigit() and len(server_id) <= 10):
-        raise InvalidParameter(f"the «Сервер ККТ» ID is up to 10 digits, got {server_id!r}")
+        raise InvalidParameter(f"the «Сервер ККТ» ID is up to 10 digits, got {server_id!r}",
+                               message_ru=f"ID «Сервера ККТ» — не более 10 цифр, получено {server_id!r}")
     return request("SetServerKKTSettings", session_key, {"serverId": server_id, "serverAddress": address})
 
 
@@ -916,7 +931,8 @@ class JsonSession:
 
     def require(self) -> str:
         if self.key is None:
-            raise InvalidParameter("no driver-service session: send OpenSession first")
+            raise InvalidParameter("no driver-service session: send OpenSession first",
+                                   message_ru="нет сессии сервиса драйвера: сначала отправьте OpenSession")
         return self.key
 
     def opened(self, response: JsonResponse) -> OpenSessionResult:

@@ -80,23 +80,31 @@ class GoodsRecord:
 
     def validate(self) -> None:
         if isinstance(self.code, bool) or not isinstance(self.code, int) or not 0 <= self.code <= 0xFFFFFFFF:
-            raise InvalidParameter(f"goods code must be an unsigned 32-bit integer, got {self.code!r}")
+            raise InvalidParameter(f"goods code must be an unsigned 32-bit integer, got {self.code!r}",
+                                   message_ru="код товара должен быть беззнаковым 32-битным целым, получено "
+                                              f"{self.code!r}")
         if self.name is not None and len(self.name) > MAX_NAME:
-            raise InvalidParameter(f"goods name longer than {MAX_NAME} characters: {self.name!r}")
+            raise InvalidParameter(f"goods name longer than {MAX_NAME} characters: {self.name!r}",
+                                   message_ru=f"название товара длиннее {MAX_NAME} символов: {self.name!r}")
         if self.customs_declaration is not None and len(self.customs_declaration) > MAX_CUSTOMS_DECLARATION:
-            raise InvalidParameter(f"customs declaration longer than {MAX_CUSTOMS_DECLARATION} characters")
+            raise InvalidParameter(f"customs declaration longer than {MAX_CUSTOMS_DECLARATION} characters",
+                                   message_ru=f"таможенная декларация длиннее {MAX_CUSTOMS_DECLARATION} символов")
         if not 1 <= self.section <= 16:
-            raise InvalidParameter(f"section must be 1–16, got {self.section}")
+            raise InvalidParameter(f"section must be 1–16, got {self.section}",
+                                   message_ru=f"отдел (секция) должен быть 1–16, получено {self.section}")
         if self.barcode is not None and not (self.barcode.isdigit() and self.barcode.isascii()
                                              and len(self.barcode) <= 18):
-            raise InvalidParameter(f"barcode must be digits (sent as a JSON number), got {self.barcode!r}")
+            raise InvalidParameter(f"barcode must be digits (sent as a JSON number), got {self.barcode!r}",
+                                   message_ru="штрихкод должен состоять из цифр (передаётся числом JSON), получено "
+                                              f"{self.barcode!r}")
         enums: tuple[tuple[str, int | None, type[enum.IntEnum]], ...] = (
             ("typeCode", self.type_code, ProductType), ("measureUnit", self.measure_unit, MeasureUnit),
             ("taxSystem", self.tax_system, TaxSystem), ("taxCode", self.tax_code, TaxCode),
             ("agent", self.agent, AgentCode))
         for key, value, kind in enums:
             if value is not None and value not in {int(member) for member in kind}:
-                raise InvalidParameter(f"goods {key}: {value} is not a known {kind.__name__}")
+                raise InvalidParameter(f"goods {key}: {value} is not a known {kind.__name__}",
+                                       message_ru=f"товар, {key}: {value} — неизвестное значение {kind.__name__}")
 
     def to_json(self) -> dict[str, Any]:
         """The camelCase object the driver takes; ``None`` fields are left out, as [S1] does."""

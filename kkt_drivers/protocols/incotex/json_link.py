@@ -44,7 +44,8 @@ class JsonLink:
     def __init__(self, framing: str = "tcp", *, timeouts: JsonTimeouts | None = None,
                  max_length: int = MAX_LENGTH) -> None:
         if framing not in FRAMINGS:
-            raise InvalidParameter(f"framing must be one of {', '.join(FRAMINGS)}, not {framing!r}")
+            raise InvalidParameter(f"framing must be one of {', '.join(FRAMINGS)}, not {framing!r}",
+                                   message_ru=f"framing должен быть одним из {', '.join(FRAMINGS)}, а не {framing!r}")
         self.framing = framing
         self.t = timeouts or JsonTimeouts()
         self.max_length = max_length
@@ -66,9 +67,12 @@ class JsonLink:
             raise ProtocolError("an earlier exchange on this connection failed and its answer may still come: "
                                 "reconnect first")
         if execution_timeout <= 0:
-            raise InvalidParameter(f"execution timeout must be positive, got {execution_timeout}")
+            raise InvalidParameter(f"execution timeout must be positive, got {execution_timeout}",
+                                   message_ru="таймаут выполнения должен быть положительным, получено "
+                                              f"{execution_timeout}")
         if not message.lstrip()[:1] == b"{":
-            raise InvalidParameter("a driver-service request is a JSON object")
+            raise InvalidParameter("a driver-service request is a JSON object",
+                                   message_ru="запрос к сервису драйвера должен быть объектом JSON")
         data = encode(message, max_length=self.max_length) if self.framing == "tcp" else message
         self._exec = execution_timeout
         self.framer.reset()

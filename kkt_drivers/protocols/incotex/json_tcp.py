@@ -31,7 +31,8 @@ class JsonFrameError(FrameError):
 
 def encode(payload: bytes, *, max_length: int = MAX_LENGTH) -> bytes:
     if len(payload) > max_length:
-        raise InvalidParameter(f"JSON message of {len(payload)} bytes exceeds {max_length}")
+        raise InvalidParameter(f"JSON message of {len(payload)} bytes exceeds {max_length}",
+                               message_ru=f"сообщение JSON из {len(payload)} байт превышает {max_length}")
     return len(payload).to_bytes(HEADER, "big") + payload
 
 

@@ -31,13 +31,15 @@ class JsonValueError(ProtocolError):
 
 def _decimal(value: Decimal | int | str, what: str) -> Decimal:
     if isinstance(value, bool) or isinstance(value, float):
-        raise InvalidParameter(f"{what}: pass a Decimal, int or str, not {type(value).__name__}")
+        raise InvalidParameter(f"{what}: pass a Decimal, int or str, not {type(value).__name__}",
+                               message_ru=f"{what}: передайте Decimal, int или str, а не {type(value).__name__}")
     try:
         number = value if isinstance(value, Decimal) else Decimal(value)
     except (InvalidOperation, TypeError, ValueError) as exc:
-        raise InvalidParameter(f"{what}: not a number: {value!r}") from exc
+        raise InvalidParameter(f"{what}: not a number: {value!r}", message_ru=f"{what}: не число: {value!r}") from exc
     if not number.is_finite():
-        raise InvalidParameter(f"{what}: not a finite number: {value!r}")
+        raise InvalidParameter(f"{what}: not a finite number: {value!r}",
+                               message_ru=f"{what}: не конечное число: {value!r}")
     return number
 
 
@@ -45,7 +47,8 @@ def to_kopecks(value: Decimal | int | str, *, minimum: Decimal = Decimal(0), max
     """Roubles → kopecks, rounded half away from zero; the range is checked after rounding."""
     amount = _decimal(value, "money").quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if not minimum <= amount <= maximum:
-        raise InvalidParameter(f"money {amount} outside {minimum}…{maximum}")
+        raise InvalidParameter(f"money {amount} outside {minimum}…{maximum}",
+                               message_ru=f"сумма {amount} вне пределов {minimum}…{maximum}")
     return int(amount * 100)
 
 
@@ -57,7 +60,8 @@ def to_quantity(value: Decimal | int | str) -> int:
     """Quantity → integer ×10000, rounded half away from zero; must be positive."""
     amount = _decimal(value, "quantity").quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
     if amount <= 0:
-        raise InvalidParameter(f"quantity must be positive, got {amount}")
+        raise InvalidParameter(f"quantity must be positive, got {amount}",
+                               message_ru=f"количество должно быть положительным, получено {amount}")
     return int(amount * 10000)
 
 

@@ -109,14 +109,17 @@ class DeviceSettings:
     @classmethod
     def from_json(cls, raw: Any) -> DeviceSettings:
         if not isinstance(raw, Mapping):
-            raise InvalidParameter("register settings must be an object with 'groups' and 'percent'")
+            raise InvalidParameter("register settings must be an object with 'groups' and 'percent'",
+                                   message_ru="настройки кассы должны быть объектом с полями 'groups' и 'percent'")
         groups = raw.get("groups")
         percent = raw.get("percent", 100)
         if groups is not None and (not isinstance(groups, list) or not all(
                 isinstance(g, int) and not isinstance(g, bool) for g in groups)):
-            raise InvalidParameter(f"groups must be a list of group ids or null, got {groups!r}")
+            raise InvalidParameter(f"groups must be a list of group ids or null, got {groups!r}",
+                                   message_ru=f"groups должен быть списком номеров групп или null, получено {groups!r}")
         if isinstance(percent, bool) or not isinstance(percent, int) or not 1 <= percent <= MAX_PERCENT:
-            raise InvalidParameter(f"percent must be a whole number 1–{MAX_PERCENT}, got {percent!r}")
+            raise InvalidParameter(f"percent must be a whole number 1–{MAX_PERCENT}, got {percent!r}",
+                                   message_ru=f"percent должен быть целым числом 1–{MAX_PERCENT}, получено {percent!r}")
         return cls(None if groups is None else tuple(groups), percent)
 
 
@@ -135,15 +138,18 @@ def parse_groups(raw: Any) -> dict[int, str]:
     if raw is None:
         return {}
     if not isinstance(raw, list):
-        raise InvalidParameter("groups must be a list of {id, name} objects")
+        raise InvalidParameter("groups must be a list of {id, name} objects",
+                               message_ru="groups должен быть списком объектов {id, name}")
     groups: dict[int, str] = {}
     for n, item in enumerate(raw, 1):
         ident = _int(item.get("id")) if isinstance(item, Mapping) else None
         name = item.get("name", "") if isinstance(item, Mapping) else None
         if ident is None or ident <= 0 or not isinstance(name, str):
-            raise InvalidParameter(f"group {n}: needs a positive integer id and a name, got {item!r}")
+            raise InvalidParameter(f"group {n}: needs a positive integer id and a name, got {item!r}",
+                                   message_ru=f"группа {n}: нужны положительный целый id и название, получено {item!r}")
         if ident in groups:
-            raise InvalidParameter(f"group {n}: id {ident} given twice")
+            raise InvalidParameter(f"group {n}: id {ident} given twice",
+                                   message_ru=f"группа {n}: id {ident} указан дважды")
         groups[ident] = name
     return groups
 
@@ -181,7 +187,7 @@ def parse_record(raw: Any, index: int, groups: Mapping[int, str], *, max_name: i
         record = GoodsRecord.from_json(fields)
         record.validate()
         if record.price is not None and record.price > from_kopecks(2147483600):
-            raise InvalidParameter("the price is too large")
+            raise InvalidParameter("the price is too large", message_ru="цена слишком велика")
     except (JsonValueError, InvalidParameter) as exc:
         raise GoodsBaseError(index, code, f"недопустимое значение: {exc}", f"invalid value: {exc}") from exc
     return ServerGoods(record, group_id)
@@ -191,7 +197,8 @@ def parse_goods_file(raw: Any, *, max_name: int = MAX_NAME) -> tuple[dict[int, s
     """A whole goods file ``{"groups": [...], "base": [...]}``, every record checked before anything is
     kept (duplicate codes too)."""
     if not isinstance(raw, Mapping) or not isinstance(raw.get("base"), list):
-        raise InvalidParameter('a goods file is {"base": [ … ]} (with an optional "groups" list)')
+        raise InvalidParameter('a goods file is {"base": [ … ]} (with an optional "groups" list)',
+                               message_ru='файл товаров имеет вид {"base": [ … ]} (с необязательным списком "groups")')
     groups = parse_groups(raw.get("groups"))
     goods: list[ServerGoods] = []
     seen: set[int] = set()

@@ -99,7 +99,8 @@ class KkmStatus:
     @classmethod
     def from_word(cls, word: int) -> KkmStatus:
         if not 0 <= word <= 0xFFFF:
-            raise InvalidParameter(f"KKM status word out of range: {word:#x}")
+            raise InvalidParameter(f"KKM status word out of range: {word:#x}",
+                                   message_ru=f"слово состояния ККМ вне допустимых пределов: {word:#x}")
         flags = {name: bool(word >> bit & 1) for name, bit in cls._FLAGS}
         return cls(document_state=DocumentState(word >> 8 & 0b11), operation=word >> 10 & 0b11111, **flags)
 
@@ -107,7 +108,8 @@ class KkmStatus:
     def word(self) -> int:
         value = sum(1 << bit for name, bit in self._FLAGS if getattr(self, name))
         if not 0 <= self.operation <= 0b11111:
-            raise InvalidParameter(f"operation code out of range: {self.operation}")
+            raise InvalidParameter(f"operation code out of range: {self.operation}",
+                                   message_ru=f"код операции вне допустимых пределов: {self.operation}")
         return value | int(self.document_state) << 8 | self.operation << 10
 
     @property
@@ -227,9 +229,11 @@ def _cp866(text: str, width: int, name: str) -> bytes:
     try:
         raw = text.encode("cp866")
     except UnicodeEncodeError as exc:
-        raise InvalidParameter(f"{name}: {text!r} has characters outside CP866") from exc
+        raise InvalidParameter(f"{name}: {text!r} has characters outside CP866",
+                               message_ru=f"{name}: в {text!r} есть символы вне кодовой страницы CP866") from exc
     if len(raw) > width:
-        raise InvalidParameter(f"{name}: {len(raw)} characters, at most {width}")
+        raise InvalidParameter(f"{name}: {len(raw)} characters, at most {width}",
+                               message_ru=f"{name}: {len(raw)} символов, допустимо не более {width}")
     return pack_field(raw, width)
 
 
@@ -237,22 +241,26 @@ def _ascii(text: str, width: int | None, name: str) -> bytes:
     try:
         raw = text.encode("ascii")
     except UnicodeEncodeError as exc:
-        raise InvalidParameter(f"{name}: {text!r} is not ASCII") from exc
+        raise InvalidParameter(f"{name}: {text!r} is not ASCII",
+                               message_ru=f"{name}: {text!r} содержит символы не из ASCII") from exc
     if width is not None and len(raw) > width:
-        raise InvalidParameter(f"{name}: {text!r} is longer than {width}")
+        raise InvalidParameter(f"{name}: {text!r} is longer than {width}",
+                               message_ru=f"{name}: {text!r} длиннее {width}")
     return pack_field(raw, width)
 
 
 def _number(value: int, width: int, name: str, *, zero_pad: bool = False) -> bytes:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidParameter(f"{name}: a non-negative integer is needed, got {value!r}")
+        raise InvalidParameter(f"{name}: a non-negative integer is needed, got {value!r}",
+                               message_ru=f"{name}: нужно неотрицательное целое число, получено {value!r}")
     text = str(value).rjust(width, "0") if zero_pad else str(value)
     return _ascii(text, width, name)
 
 
 def _decimal(value: Decimal, width: int, name: str) -> bytes:
     if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
-        raise InvalidParameter(f"{name}: a finite non-negative Decimal is needed, got {value!r}")
+        raise InvalidParameter(f"{name}: a finite non-negative Decimal is needed, got {value!r}",
+                               message_ru=f"{name}: нужно конечное неотрицательное Decimal, получено {value!r}")
     return _ascii(format(value, "f"), width, name)
 
 
@@ -306,13 +314,17 @@ def _date(raw_date: bytes, raw_time: bytes) -> dt.datetime:
 
 def _date_fields(value: dt.datetime) -> bytes:
     if value.second or value.microsecond:
-        raise InvalidParameter("MS-K date/time has minute precision; seconds must be zero")
+        raise InvalidParameter("MS-K date/time has minute precision; seconds must be zero",
+                               message_ru="дата и время МС-К задаются с точностью до минуты; секунды должны быть "
+                                          "нулевыми")
     return _ascii(value.strftime("%d%m%Y"), 8, "date") + _ascii(value.strftime("%H%M"), 4, "time")
 
 
 def _check_flags(value: int, digits: int, name: str) -> None:
     if not isinstance(value, int) or not 0 <= value < 16 ** digits:
-        raise InvalidParameter(f"{name}: must fit {digits} hex digits, got {value!r}")
+        raise InvalidParameter(f"{name}: must fit {digits} hex digits, got {value!r}",
+                               message_ru=f"{name}: должно помещаться в {digits} шестнадцатеричных цифр, получено "
+                                          f"{value!r}")
 
 
 # =============================================================================================
@@ -361,11 +373,14 @@ class RegisterCashier(MskRequest):
 
     def encode_data(self) -> bytes:
         if not 0 <= self.number <= 99:
-            raise InvalidParameter(f"cashier number must be 0–99, got {self.number}")
+            raise InvalidParameter(f"cashier number must be 0–99, got {self.number}",
+                                   message_ru=f"номер кассира должен быть 0–99, получено {self.number}")
         data = _number(self.number, 2, "cashier number") + _cp866(self.name, 40, "cashier name")
         if self.inn is not None:
             if not (self.inn.isascii() and self.inn.isdigit() and len(self.inn) in (10, 12)):
-                raise InvalidParameter(f"cashier INN must be 10 or 12 digits, got {self.inn!r}")
+                raise InvalidParameter(f"cashier INN must be 10 or 12 digits, got {self.inn!r}",
+                                       message_ru="ИНН кассира должен состоять из 10 или 12 цифр, получено "
+                                                  f"{self.inn!r}")
             data += _ascii(self.inn, 12, "cashier INN")
         return data
 
@@ -397,9 +412,12 @@ def nonfiscal_text(text: str) -> bytes:
     try:
         raw = text.encode("cp866")
     except UnicodeEncodeError as exc:
-        raise InvalidParameter(f"non-fiscal text has characters outside CP866: {exc}") from exc
+        raise InvalidParameter(f"non-fiscal text has characters outside CP866: {exc}",
+                               message_ru="в нефискальном тексте есть символы вне кодовой страницы CP866: "
+                                          f"{exc}") from exc
     if b"\x1b\x1b" in raw:
-        raise InvalidParameter("non-fiscal text may not contain ESC ESC (it ends the stream)")
+        raise InvalidParameter("non-fiscal text may not contain ESC ESC (it ends the stream)",
+                               message_ru="нефискальный текст не может содержать ESC ESC (это конец потока)")
     return raw + (b"" if raw.endswith(b"\n") else b"\n") + b"\x1b\x1b"
 
 
@@ -414,7 +432,8 @@ class ExternalPulse(MskRequest):
 
     def encode_data(self) -> bytes:
         if self.line not in (0, 1):
-            raise InvalidParameter(f"pulse line must be 0 or 1, got {self.line}")
+            raise InvalidParameter(f"pulse line must be 0 or 1, got {self.line}",
+                                   message_ru=f"линия импульса должна быть 0 или 1, получено {self.line}")
         return _number(self.line, 1, "pulse line") + b"".join(_ascii(p, 2, "pulse parameter") for p in self.params)
 
     @classmethod
@@ -523,7 +542,8 @@ class ReadParameter(MskRequest):
 
     def encode_data(self) -> bytes:
         if not 0 <= self.number <= 999:
-            raise InvalidParameter(f"parameter number must be 0–999, got {self.number}")
+            raise InvalidParameter(f"parameter number must be 0–999, got {self.number}",
+                                   message_ru=f"номер параметра должен быть 0–999, получено {self.number}")
         return _number(self.number, 3, "parameter number", zero_pad=True)
 
     @classmethod
@@ -627,7 +647,8 @@ RECORD_SIZE = 61
 
 def _record_head(type_: int, flags: int, x: int, y: int) -> bytes:
     if not 0 <= type_ <= 99:
-        raise InvalidParameter(f"requisite type must be 0–99, got {type_}")
+        raise InvalidParameter(f"requisite type must be 0–99, got {type_}",
+                               message_ru=f"тип реквизита должен быть 0–99, получено {type_}")
     _check_flags(flags, 4, "requisite flags")
     return (_number(type_, 2, "requisite type", zero_pad=True) + _ascii(f"{flags:04X}", 4, "requisite flags")
             + _number(x, 2, "x offset") + _number(y, 3, "y offset"))
@@ -650,7 +671,8 @@ class TextRecord:
 
     def encode(self) -> bytes:
         if len(self.reserved) != 5 or b"\x02" in self.reserved or b"\x03" in self.reserved:
-            raise InvalidParameter("reserved part of a requisite must be 5 bytes without STX/ETX")
+            raise InvalidParameter("reserved part of a requisite must be 5 bytes without STX/ETX",
+                                   message_ru="резервная часть реквизита должна занимать 5 байт без STX/ETX")
         return _record_head(self.type, self.flags, self.x, self.y) + self.reserved + _cp866(self.text, 40, "text")
 
 
@@ -727,7 +749,8 @@ class FiscalDocument(MskRequest):
     def encode_data(self) -> bytes:
         _check_flags(self.flags, 2, "document flags")
         if len(self.records) > 999:
-            raise InvalidParameter(f"at most 999 requisites, got {len(self.records)}")
+            raise InvalidParameter(f"at most 999 requisites, got {len(self.records)}",
+                                   message_ru=f"не более 999 реквизитов, получено {len(self.records)}")
         head = (_number(int(self.doc_type), 1, "document type") + _ascii(f"{self.flags:02X}", 2, "document flags")
                 + _number(len(self.records), 3, "requisite count", zero_pad=self.zero_pad_count))
         return head + b"".join(record.encode() for record in self.records)

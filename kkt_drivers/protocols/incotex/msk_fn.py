@@ -109,7 +109,8 @@ def _read_flag(r: FieldReader, name: str) -> bool:
 
 def _hex2(value: int, name: str) -> bytes:
     if not 0 <= value <= 0xFF:
-        raise InvalidParameter(f"{name} must fit two hex digits, got {value}")
+        raise InvalidParameter(f"{name} must fit two hex digits, got {value}",
+                               message_ru=f"{name} должно помещаться в две шестнадцатеричные цифры, получено {value}")
     return _ascii(f"{value:02X}", 2, name)
 
 
@@ -144,7 +145,8 @@ class FnDocumentQuery(MskRequest):
 
     def encode_data(self) -> bytes:
         if not 1 <= self.number <= 0xFFFFFFFF:
-            raise InvalidParameter(f"document number must be 1–4294967295, got {self.number}")
+            raise InvalidParameter(f"document number must be 1–4294967295, got {self.number}",
+                                   message_ru=f"номер документа должен быть 1–4294967295, получено {self.number}")
         return _number(self.number, 10, "document number")
 
     @classmethod
@@ -180,7 +182,8 @@ class FnDocumentTlvQuery(MskRequest):
 
     def encode_data(self) -> bytes:
         if not 1 <= self.number <= 0xFFFFFFFF:
-            raise InvalidParameter(f"document number must be 1–4294967295, got {self.number}")
+            raise InvalidParameter(f"document number must be 1–4294967295, got {self.number}",
+                                   message_ru=f"номер документа должен быть 1–4294967295, получено {self.number}")
         return _number(self.number, 10, "document number") + _number(self.offset, 5, "offset")
 
     @classmethod
@@ -219,7 +222,8 @@ class KktServerSettings(MskRequest):
 
     def encode_data(self) -> bytes:
         if self.server_id and not (self.server_id.isascii() and self.server_id.isdigit()):
-            raise InvalidParameter(f"the «Сервер ККТ» ID is up to 10 digits, got {self.server_id!r}")
+            raise InvalidParameter(f"the «Сервер ККТ» ID is up to 10 digits, got {self.server_id!r}",
+                                   message_ru=f"ID «Сервера ККТ» — не более 10 цифр, получено {self.server_id!r}")
         return _flag(self.write) + _ascii(self.server_id, 10, "server ID") + _ascii(self.address, 40, "address")
 
     @classmethod
@@ -252,9 +256,12 @@ class WriteRequisite(MskRequest):
 
     def encode_data(self) -> bytes:
         if not 1 <= self.tag <= 9999:
-            raise InvalidParameter(f"requisite tag must be 1–9999, got {self.tag}")
+            raise InvalidParameter(f"requisite tag must be 1–9999, got {self.tag}",
+                                   message_ru=f"номер реквизита должен быть 1–9999, получено {self.tag}")
         if len(self.value) > MAX_REQUISITE:
-            raise InvalidParameter(f"requisite {self.tag}: {len(self.value)} bytes, at most {MAX_REQUISITE}")
+            raise InvalidParameter(f"requisite {self.tag}: {len(self.value)} bytes, at most {MAX_REQUISITE}",
+                                   message_ru=f"реквизит {self.tag}: {len(self.value)} байт, допустимо не более "
+                                              f"{MAX_REQUISITE}")
         return _number(self.tag, 4, "tag", zero_pad=True) + pack_field(_hex_text(self.value))
 
     @classmethod
@@ -315,7 +322,9 @@ class Register(MskRequest):
 
     def encode_data(self) -> bytes:
         if not 0 <= self.reasons <= 0xFFFFFFFF:
-            raise InvalidParameter(f"reasons must fit 8 hex digits, got {self.reasons}")
+            raise InvalidParameter(f"reasons must fit 8 hex digits, got {self.reasons}",
+                                   message_ru="причины должны помещаться в 8 шестнадцатеричных цифр, получено "
+                                              f"{self.reasons}")
         return _number(int(self.kind), 1, "kind") + _ascii(f"{self.reasons:08X}", 8, "reasons")
 
     @classmethod
@@ -448,7 +457,8 @@ class TlvChunk(AnswerData):
 
     def encode_data(self) -> bytes:
         if len(self.data) > TLV_READ_CHUNK:
-            raise InvalidParameter(f"a TLV chunk holds at most {TLV_READ_CHUNK} bytes")
+            raise InvalidParameter(f"a TLV chunk holds at most {TLV_READ_CHUNK} bytes",
+                                   message_ru=f"фрагмент TLV вмещает не более {TLV_READ_CHUNK} байт")
         return _number(self.size, 5, "size") + _number(self.offset, 5, "offset") + pack_field(_hex_text(self.data))
 
     @classmethod
@@ -655,7 +665,8 @@ def build_document_records(positions: Sequence[Position], *, document_tlv: bytes
     for tag, amount in payments:
         record = PAYMENT_RECORD_BY_TAG.get(tag)
         if record is None:
-            raise InvalidParameter(f"no payment record for tag {tag}")
+            raise InvalidParameter(f"no payment record for tag {tag}",
+                                   message_ru=f"нет записи оплаты для реквизита {tag}")
         rows.append(TextRecord(record, text=format(amount, "f")))
     if totals and payments:
         rows.append(TextRecord(RequisiteType.CHANGE))
@@ -664,7 +675,8 @@ def build_document_records(positions: Sequence[Position], *, document_tlv: bytes
 
 def _at_row(record: Record, y: int) -> Record:
     if y > 999:
-        raise InvalidParameter("a 0x53 document holds at most 1000 rows")
+        raise InvalidParameter("a 0x53 document holds at most 1000 rows",
+                               message_ru="документ 0x53 вмещает не более 1000 строк")
     if isinstance(record, PriceRecord):
         return PriceRecord(record.price, record.quantity, record.section, record.goods_code, record.percent,
                            record.unit, record.flags, record.x, y)

@@ -88,12 +88,16 @@ def bcc(body: bytes) -> int:
 def encode(body: bytes, *, lowercase: bool = False) -> bytes:
     """Build the on-wire frame for ``body``. Hosts send upper-case BCC digits, devices lower case."""
     if not body:
-        raise InvalidParameter("an MS-K frame needs at least the command byte")
+        raise InvalidParameter("an MS-K frame needs at least the command byte",
+                               message_ru="кадру МС-К нужен хотя бы байт команды")
     if len(body) > MAX_BODY:
-        raise InvalidParameter(f"MS-K body too long: {len(body)} > {MAX_BODY}")
+        raise InvalidParameter(f"MS-K body too long: {len(body)} > {MAX_BODY}",
+                               message_ru=f"тело кадра МС-К слишком длинное: {len(body)} > {MAX_BODY}")
     for forbidden in _FORBIDDEN_IN_BODY:
         if forbidden in body:
-            raise InvalidParameter(f"MS-K body may not contain byte {forbidden.hex()} (no escaping exists)")
+            raise InvalidParameter(f"MS-K body may not contain byte {forbidden.hex()} (no escaping exists)",
+                                   message_ru=f"тело кадра МС-К не может содержать байт {forbidden.hex()} "
+                                              "(экранирования нет)")
     digits = b"%02x" % bcc(body) if lowercase else b"%02X" % bcc(body)
     return bytes((STX,)) + body + digits + bytes((ETX,))
 
@@ -103,10 +107,12 @@ def encode(body: bytes, *, lowercase: bool = False) -> bytes:
 def pack_field(value: bytes, width: int | None = None) -> bytes:
     """One field: ``value`` left-aligned, NUL-padded to ``width`` (if given), then the NUL terminator."""
     if b"\x00" in value or b"\x02" in value or b"\x03" in value:
-        raise InvalidParameter(f"MS-K field may not contain NUL, STX or ETX: {value!r}")
+        raise InvalidParameter(f"MS-K field may not contain NUL, STX or ETX: {value!r}",
+                               message_ru=f"поле МС-К не может содержать NUL, STX или ETX: {value!r}")
     if width is not None:
         if len(value) > width:
-            raise InvalidParameter(f"MS-K field {value!r} is longer than its width {width}")
+            raise InvalidParameter(f"MS-K field {value!r} is longer than its width {width}",
+                                   message_ru=f"поле МС-К {value!r} длиннее своей ширины {width}")
         value = value.ljust(width, b"\x00")
     return value + b"\x00"
 
@@ -189,7 +195,8 @@ class AnswerFrame:
 
 def _check_command(command: int) -> None:
     if not 0x20 < command < 0x7F:
-        raise InvalidParameter(f"MS-K command must be a printable ASCII byte, got {command:#04x}")
+        raise InvalidParameter(f"MS-K command must be a printable ASCII byte, got {command:#04x}",
+                               message_ru=f"команда МС-К должна быть печатным байтом ASCII, получено {command:#04x}")
 
 
 def request_body(command: int, fields: Sequence[bytes] = (), *, password: bytes = DEFAULT_PASSWORD) -> bytes:
@@ -207,9 +214,12 @@ def encode_request(command: int, fields: Sequence[bytes] = (), *, password: byte
 def answer_body(command: int, status: int, result: int, printer: int, data: bytes = b"") -> bytes:
     """An answer body; the hex digits are lower case, as the device writes them."""
     if not 0 <= command <= 0xFF:
-        raise InvalidParameter(f"command byte out of range: {command}")
+        raise InvalidParameter(f"command byte out of range: {command}",
+                               message_ru=f"байт команды вне допустимых пределов: {command}")
     if not 0 <= status <= 0xFFFF or not 0 <= result <= 0xFFFF or not 0 <= printer <= 0xFF:
-        raise InvalidParameter(f"status {status:#x}, result {result:#x} or printer {printer:#x} out of range")
+        raise InvalidParameter(f"status {status:#x}, result {result:#x} or printer {printer:#x} out of range",
+                               message_ru=f"статус {status:#x}, результат {result:#x} или принтер {printer:#x} вне "
+                                          "допустимых пределов")
     return b"%c\x00%04x\x00%04x\x00%02x\x00" % (command, status, result, printer) + data
 
 

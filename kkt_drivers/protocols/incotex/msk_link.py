@@ -108,12 +108,16 @@ class MskLink:
         if self.busy:
             raise ProtocolError("MS-K link is busy with another exchange")
         if execution_timeout <= 0:
-            raise InvalidParameter(f"execution timeout must be positive, got {execution_timeout}")
+            raise InvalidParameter(f"execution timeout must be positive, got {execution_timeout}",
+                                   message_ru="таймаут выполнения должен быть положительным, получено "
+                                              f"{execution_timeout}")
         if not message or not 0x20 < message[0] < 0x7F:
-            raise InvalidParameter("an MS-K request starts with a printable command letter")
+            raise InvalidParameter("an MS-K request starts with a printable command letter",
+                                   message_ru="запрос МС-К начинается с печатной буквы команды")
         end = message.find(b"\x00", 1)
         if end < 0:
-            raise InvalidParameter("an MS-K request needs a NUL after its password")
+            raise InvalidParameter("an MS-K request needs a NUL after its password",
+                                   message_ru="в запросе МС-К после пароля нужен NUL")
         if message[0] == self.tainted and not idempotent:
             raise ProtocolError(f"the last {chr(message[0])!r} exchange failed and its answer may still arrive; "
                                 "read the device state with another command (e.g. 'J', last document) first")

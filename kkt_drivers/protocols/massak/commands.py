@@ -125,7 +125,9 @@ class SetTare:
 
     def __post_init__(self) -> None:
         if not I32_MIN <= self.tare <= I32_MAX:
-            raise InvalidParameter(f"Massa-K tare must fit a signed 32-bit integer, got {self.tare}")
+            raise InvalidParameter(f"Massa-K tare must fit a signed 32-bit integer, got {self.tare}",
+                                   message_ru="тара Масса-К должна помещаться в знаковое 32-битное целое, получено "
+                                              f"{self.tare}")
 
     def to_body(self) -> bytes:
         return bytes((Cmd.SET_TARE,)) + _I32.pack(self.tare)
@@ -211,7 +213,9 @@ class MassaReading:
         for name in ("weight", "tare"):
             value = getattr(self, name)
             if value is not None and not I32_MIN <= value <= I32_MAX:
-                raise InvalidParameter(f"Massa-K {name} must fit a signed 32-bit integer, got {value}")
+                raise InvalidParameter(f"Massa-K {name} must fit a signed 32-bit integer, got {value}",
+                                       message_ru=f"Масса-К {name}: должно помещаться в знаковое 32-битное целое, "
+                                                  f"получено {value}")
 
     @property
     def weight_kg(self) -> Decimal:
@@ -239,7 +243,9 @@ class TcpWeight:
 
     def __post_init__(self) -> None:
         if not I32_MIN <= self.weight <= I32_MAX:
-            raise InvalidParameter(f"Massa-K weight must fit a signed 32-bit integer, got {self.weight}")
+            raise InvalidParameter(f"Massa-K weight must fit a signed 32-bit integer, got {self.weight}",
+                                   message_ru="масса Масса-К должна помещаться в знаковое 32-битное целое, получено "
+                                              f"{self.weight}")
 
     @property
     def weight_kg(self) -> Decimal:
@@ -268,7 +274,8 @@ class ErrorReply:
 
     def to_body(self) -> bytes:
         if not 0 <= self.code <= 0xFF:
-            raise InvalidParameter(f"Massa-K error code must be one byte, got {self.code}")
+            raise InvalidParameter(f"Massa-K error code must be one byte, got {self.code}",
+                                   message_ru=f"код ошибки Масса-К должен занимать один байт, получено {self.code}")
         return bytes((Cmd.ERROR, self.code))
 
     def error(self, command: str = "") -> DeviceError:
@@ -317,11 +324,13 @@ class ScaleParameters:
 
     def to_body(self) -> bytes:
         if any("\r\n" in line for line in self.lines):
-            raise InvalidParameter("Massa-K scale parameter records cannot contain CR LF")
+            raise InvalidParameter("Massa-K scale parameter records cannot contain CR LF",
+                                   message_ru="записи параметров весов Масса-К не могут содержать CR LF")
         try:
             text = "".join(line + "\r\n" for line in self.lines).encode("ascii")
         except UnicodeEncodeError as exc:
-            raise InvalidParameter(f"Massa-K scale parameters must be ASCII: {exc}") from None
+            raise InvalidParameter(f"Massa-K scale parameters must be ASCII: {exc}",
+                                   message_ru=f"параметры весов Масса-К должны быть в ASCII: {exc}") from None
         return bytes((Cmd.ACK_SCALE_PAR,)) + text
 
 

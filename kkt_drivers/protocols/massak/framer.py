@@ -86,7 +86,9 @@ def encode(body: bytes) -> bytes:
     """Build the on-wire frame for ``body`` (command byte first)."""
     size = len(body)
     if not 1 <= size <= MAX_LEN_FIELD:
-        raise InvalidParameter(f"Massa-K frame body must hold 1..{MAX_LEN_FIELD} bytes, got {size}")
+        raise InvalidParameter(f"Massa-K frame body must hold 1..{MAX_LEN_FIELD} bytes, got {size}",
+                               message_ru=f"тело кадра Масса-К должно занимать 1..{MAX_LEN_FIELD} байт, получено "
+                                          f"{size}")
     crc = massak_crc(body)
     return HEADER + size.to_bytes(2, "little") + body + crc.to_bytes(2, "little")
 
@@ -94,7 +96,8 @@ def encode(body: bytes) -> bytes:
 def encode_with_crc(body: bytes, crc: int) -> bytes:
     """Build a frame with a chosen CRC (for tests and fault injection: real clients send wrong ones)."""
     if not 0 <= crc <= 0xFFFF:
-        raise InvalidParameter(f"CRC must be 0..0xFFFF, got {crc}")
+        raise InvalidParameter(f"CRC must be 0..0xFFFF, got {crc}",
+                               message_ru=f"CRC должна быть 0..0xFFFF, получено {crc}")
     frame = encode(body)
     return frame[:-2] + crc.to_bytes(2, "little")
 
@@ -116,7 +119,8 @@ class MassaKFramer:
     def __init__(self, *, max_body: int = MAX_BODY, strict_crc: bool = True,
                  accept_swapped_length: bool = False) -> None:
         if not 1 <= max_body <= MAX_LEN_FIELD:
-            raise InvalidParameter(f"max_body must be 1..{MAX_LEN_FIELD}, got {max_body}")
+            raise InvalidParameter(f"max_body must be 1..{MAX_LEN_FIELD}, got {max_body}",
+                                   message_ru=f"max_body должен быть 1..{MAX_LEN_FIELD}, получено {max_body}")
         self._max = max_body
         self.strict_crc = strict_crc
         self.accept_swapped_length = accept_swapped_length

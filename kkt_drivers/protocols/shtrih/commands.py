@@ -736,22 +736,28 @@ def encode_message(spec: ShtrihCommandSpec, params: dict[str, Any] | None = None
     params = params or {}
     unknown = set(params) - _field_names(spec.request)
     if unknown:
-        raise InvalidParameter(f"{spec.label}: unknown parameters {sorted(unknown)}")
+        raise InvalidParameter(f"{spec.label}: unknown parameters {sorted(unknown)}",
+                               message_ru=f"{spec.label}: неизвестные параметры {sorted(unknown)}")
     head = spec.code
     if spec.takes_password:
         value = spec.password.default if password is None else password
         try:
             head += struct.pack("<I", value)
         except (struct.error, TypeError) as exc:
-            raise InvalidParameter(f"{spec.label}: password must be 0…4294967295, got {value!r}") from exc
+            raise InvalidParameter(f"{spec.label}: password must be 0…4294967295, got {value!r}",
+                                   message_ru=f"{spec.label}: пароль должен быть 0…4294967295, получено "
+                                              f"{value!r}") from exc
     elif password is not None:
-        raise InvalidParameter(f"{spec.label}: this command takes no password")
+        raise InvalidParameter(f"{spec.label}: this command takes no password",
+                               message_ru=f"{spec.label}: эта команда не принимает пароль")
     try:
         message = head + spec.build_params(params)
     except (cs.ConstructError, ValueError) as exc:
-        raise InvalidParameter(f"{spec.label}: cannot encode {params!r}: {exc}") from exc
+        raise InvalidParameter(f"{spec.label}: cannot encode {params!r}: {exc}",
+                               message_ru=f"{spec.label}: не удаётся закодировать {params!r}: {exc}") from exc
     if len(message) > MAX_MESSAGE:
-        raise InvalidParameter(f"{spec.label}: message of {len(message)} bytes exceeds {MAX_MESSAGE}")
+        raise InvalidParameter(f"{spec.label}: message of {len(message)} bytes exceeds {MAX_MESSAGE}",
+                               message_ru=f"{spec.label}: сообщение из {len(message)} байт больше {MAX_MESSAGE}")
     return message
 
 
@@ -786,7 +792,8 @@ def decode_params(spec: ShtrihCommandSpec, params: bytes) -> Any:
 def encode_error(code: bytes, error: int) -> bytes:
     """The answer to command ``code`` refused with ``error`` (also for undeclared commands)."""
     if not 1 <= error <= 0xFF:
-        raise InvalidParameter(f"error code must be 1…255, got {error}")
+        raise InvalidParameter(f"error code must be 1…255, got {error}",
+                               message_ru=f"код ошибки должен быть 1…255, получено {error}")
     return code + bytes((error,))
 
 
@@ -797,13 +804,16 @@ def encode_answer(spec: ShtrihCommandSpec, fields: dict[str, Any] | None = None,
     fields = fields or {}
     unknown = set(fields) - _field_names(spec.response)
     if unknown:
-        raise InvalidParameter(f"{spec.label}: unknown answer fields {sorted(unknown)}")
+        raise InvalidParameter(f"{spec.label}: unknown answer fields {sorted(unknown)}",
+                               message_ru=f"{spec.label}: неизвестные поля ответа {sorted(unknown)}")
     try:
         answer = spec.code + b"\x00" + spec.build_data(fields)
     except (cs.ConstructError, ValueError) as exc:
-        raise InvalidParameter(f"{spec.label}: cannot encode answer {fields!r}: {exc}") from exc
+        raise InvalidParameter(f"{spec.label}: cannot encode answer {fields!r}: {exc}",
+                               message_ru=f"{spec.label}: не удаётся закодировать ответ {fields!r}: {exc}") from exc
     if len(answer) > MAX_MESSAGE:
-        raise InvalidParameter(f"{spec.label}: answer of {len(answer)} bytes exceeds {MAX_MESSAGE}")
+        raise InvalidParameter(f"{spec.label}: answer of {len(answer)} bytes exceeds {MAX_MESSAGE}",
+                               message_ru=f"{spec.label}: ответ из {len(answer)} байт больше {MAX_MESSAGE}")
     return answer
 
 

@@ -67,7 +67,8 @@ STATUS_DATA_ERRORS = frozenset({0, 165, 168})
 def password(text: str = DEFAULT_PASSWORD) -> bytes:
     """The 4-byte password field: four ASCII digits."""
     if len(text) != 4 or not all("0" <= c <= "9" for c in text):
-        raise InvalidParameter(f"Штрих-Принт password must be 4 digits, got {text!r}")
+        raise InvalidParameter(f"Штрих-Принт password must be 4 digits, got {text!r}",
+                               message_ru=f"пароль Штрих-Принт должен состоять из 4 цифр, получено {text!r}")
     return text.encode("ascii")
 
 
@@ -139,7 +140,8 @@ def write_plu_block(records: Sequence[PluRecord], pwd: str = DEFAULT_PASSWORD, *
                     max_records: int = BLOCK_RECORDS_V13, **device_limits: int | None) -> bytes:
     """55h Записать блок ПЛУ расширенного формата; frame it with ``dynamic_length=True``."""
     if not 1 <= len(records) <= max_records:
-        raise InvalidParameter(f"Штрих-Принт block holds 1..{max_records} records, got {len(records)}")
+        raise InvalidParameter(f"Штрих-Принт block holds 1..{max_records} records, got {len(records)}",
+                               message_ru=f"блок Штрих-Принт вмещает 1..{max_records} записей, получено {len(records)}")
     return (bytes((Cmd.WRITE_PLU_BLOCK,)) + password(pwd) + bytes((len(records),))
             + b"".join(encode_record(r, **device_limits) for r in records))
 

@@ -38,15 +38,18 @@ def encode(body: bytes, *, serial: bool = False, sync: bool = False, dynamic_len
     (Ethernet only; the vendor requires it for 55h, whose body may exceed 255 bytes).
     """
     if not body:
-        raise InvalidParameter("Штрих-Принт message needs a command byte")
+        raise InvalidParameter("Штрих-Принт message needs a command byte",
+                               message_ru="сообщению Штрих-Принт нужен байт команды")
     if serial and (sync or dynamic_length):
-        raise InvalidParameter("Штрих-Принт: STE and the dynamic length exist on Ethernet only")
+        raise InvalidParameter("Штрих-Принт: STE and the dynamic length exist on Ethernet only",
+                               message_ru="Штрих-Принт: STE и динамическая длина есть только в Ethernet")
     if dynamic_length:
         length = DYNAMIC_LENGTH
     elif len(body) <= MAX_LEN:
         length = len(body)
     else:
-        raise InvalidParameter(f"Штрих-Принт body of {len(body)} bytes needs the dynamic length (LEN FF)")
+        raise InvalidParameter(f"Штрих-Принт body of {len(body)} bytes needs the dynamic length (LEN FF)",
+                               message_ru=f"тело Штрих-Принт из {len(body)} байт требует динамической длины (LEN FF)")
     head = bytes((STE if sync else STX, length))
     if serial:
         return head + body + bytes((lrc(head[1:] + body),))

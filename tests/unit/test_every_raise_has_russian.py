@@ -1,0 +1,152 @@
+"""Every error this package raises speaks Russian: each ``raise SomeKktError(...)`` under kkt_drivers/ gives
+its own Russian text (``message_ru=``, or the positional ``message_ru`` of classes such as InvalidReceipt and
+DeviceError), so ``err.message_ru`` is a Russian sentence with the same facts, not the class title glued to
+the English text.
+
+The check reads the source with ``ast``; it fails when someone adds a raise without Russian. Classes whose
+``__init__`` takes no ``message_ru`` (they build both texts themselves, e.g. NotSupported, FrameCrcError,
+JsonFrameError) are not checked. The raises not translated yet are counted in ALLOWED, per file and class,
+with the reason; the count must match exactly, so translating one means lowering its number here.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+from collections import Counter
+from pathlib import Path
+
+import kkt_drivers
+from kkt_drivers.errors import KktError
+
+PACKAGE = Path(kkt_drivers.__file__).parent
+
+_LOW_LEVEL = "low-level FFD/TLV or wire-format decoding: not translated yet"
+_FRAMING = "protocol breakage (frames, answers from the device): not translated yet"
+
+#: (file under kkt_drivers/, error class) -> (how many raises still have no Russian, why)
+ALLOWED: dict[tuple[str, str], tuple[int, str]] = {
+    ("drivers/atol/fiscal.py", "ProtocolError"): (2, _FRAMING),
+    ("drivers/massak/driver.py", "ProtocolError"): (2, _FRAMING),
+    ("drivers/mercury/msk.py", "ProtocolError"): (3, _FRAMING),
+    ("drivers/mercury/service.py", "ProtocolError"): (2, _FRAMING),
+    ("drivers/shtrih/driver.py", "ProtocolError"): (1, _FRAMING),
+    ("drivers/shtrih/fiscal.py", "ProtocolError"): (2, _FRAMING),
+    ("drivers/shtrih/types.py", "ProtocolError"): (1, _FRAMING),
+    ("ffd/documents.py", "FfdDecodeError"): (1, _LOW_LEVEL),
+    ("ffd/documents.py", "UnknownDocumentType"): (1, _LOW_LEVEL),
+    ("ffd/mandatory.py", "FfdError"): (2, _LOW_LEVEL),
+    ("ffd/qr.py", "QrCodeError"): (18, _LOW_LEVEL),
+    ("ffd/tlv.py", "FfdDecodeError"): (2, _LOW_LEVEL),
+    ("ffd/tlv.py", "LengthLimitError"): (2, _LOW_LEVEL),
+    ("ffd/tlv.py", "NestingTooDeep"): (1, _LOW_LEVEL),
+    ("ffd/tlv.py", "TagVersionError"): (1, _LOW_LEVEL),
+    ("ffd/tlv.py", "TruncatedError"): (2, _LOW_LEVEL),
+    ("ffd/tlv.py", "ValueTypeMismatch"): (6, _LOW_LEVEL),
+    ("ffd/values.py", "LengthLimitError"): (4, _LOW_LEVEL),
+    ("ffd/values.py", "MalformedValueError"): (8, _LOW_LEVEL),
+    ("ffd/values.py", "TextEncodingError"): (1, _LOW_LEVEL),
+    ("ffd/values.py", "ValueRangeError"): (9, _LOW_LEVEL),
+    ("ffd/values.py", "ValueTypeMismatch"): (7, _LOW_LEVEL),
+    ("kkt.py", "ProtocolError"): (2, _FRAMING),
+    ("protocols/atol/commands.py", "ProtocolError"): (4, _FRAMING),
+    ("protocols/atol/link_v2.py", "ProtocolError"): (1, _FRAMING),
+    ("protocols/atol/link_v3.py", "ProtocolError"): (2, _FRAMING),
+    ("protocols/cas/frames.py", "FrameError"): (5, _FRAMING),
+    ("protocols/cas/frames.py", "ProtocolError"): (5, _FRAMING),
+    ("protocols/cas/link.py", "ProtocolError"): (1, _FRAMING),
+    ("protocols/caslp/commands.py", "ProtocolError"): (8, _FRAMING),
+    ("protocols/caslp/link.py", "ProtocolError"): (1, _FRAMING),
+    ("protocols/incotex/json_api.py", "JsonProtocolError"): (4, _FRAMING),
+    ("protocols/incotex/json_api.py", "JsonValueError"): (13, _FRAMING),
+    ("protocols/incotex/json_goods.py", "JsonValueError"): (6, _FRAMING),
+    ("protocols/incotex/json_link.py", "ProtocolError"): (2, _FRAMING),
+    ("protocols/incotex/json_values.py", "JsonValueError"): (6, _FRAMING),
+    ("protocols/incotex/msk_commands.py", "MskFrameError"): (15, _FRAMING),
+    ("protocols/incotex/msk_fn.py", "MskFrameError"): (11, _FRAMING),
+    ("protocols/incotex/msk_framer.py", "MskFrameError"): (10, _FRAMING),
+    ("protocols/incotex/msk_link.py", "ProtocolError"): (2, _FRAMING),
+    ("protocols/massak/commands.py", "ProtocolError"): (11, _FRAMING),
+    ("protocols/massak/link.py", "ProtocolError"): (1, _FRAMING),
+    ("protocols/shtrih/commands.py", "ProtocolError"): (3, _FRAMING),
+    ("protocols/shtrih/framer.py", "FrameError"): (1, _FRAMING),
+    ("protocols/shtrih/link.py", "ProtocolError"): (1, _FRAMING),
+    ("protocols/shtrihprint/commands.py", "ProtocolError"): (5, _FRAMING),
+    ("protocols/shtrihprint/framer.py", "FrameError"): (6, _FRAMING),
+    ("protocols/shtrihprint/link.py", "ProtocolError"): (1, _FRAMING),
+    ("protocols/shtrihprint/plu.py", "ProtocolError"): (3, _FRAMING),
+    ("scale.py", "ScaleOverload"): (1, _FRAMING),
+    ("session.py", "ProtocolError"): (3, _FRAMING),
+    ("validation.py", "InvalidReceipt"): (5, "not translated yet"),
+}
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def _russian_position() -> dict[str, int | None]:
+    """Each KktError subclass's name -> the positional index of its ``message_ru`` parameter (``None`` when
+    it is keyword-only); classes whose ``__init__`` takes no message_ru are left out."""
+    for module in pkgutil.walk_packages(kkt_drivers.__path__, "kkt_drivers."):
+        importlib.import_module(module.name)
+    positions: dict[str, int | None] = {}
+    for cls in [KktError, *_subclasses(KktError)]:
+        if not cls.__module__.startswith("kkt_drivers"):
+            continue
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]  # without self
+        names = [p.name for p in params]
+        if "message_ru" not in names:
+            continue
+        param = params[names.index("message_ru")]
+        index = names.index("message_ru") if param.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD else None
+        assert positions.get(cls.__name__, index) == index, f"two error classes named {cls.__name__}"
+        positions[cls.__name__] = index
+    return positions
+
+
+def _raises_without_russian(positions: dict[str, int | None], root: Path = PACKAGE) -> list[tuple[str, int, str]]:
+    missing = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            func = node.exc.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name not in positions:
+                continue
+            index = positions[name]
+            if any(keyword.arg == "message_ru" for keyword in node.exc.keywords):
+                continue
+            if index is not None and len(node.exc.args) > index:
+                continue
+            missing.append((path.relative_to(root).as_posix(), node.lineno, name))
+    return missing
+
+
+def test_every_raise_has_russian() -> None:
+    missing = _raises_without_russian(_russian_position())
+    counts = Counter((file, name) for file, _, name in missing)
+    unexpected = [f"kkt_drivers/{file}:{line}: raise {name}(...) without message_ru"
+                  for file, line, name in missing if counts[file, name] > ALLOWED.get((file, name), (0, ""))[0]]
+    assert not unexpected, "give these raises a Russian message_ru=:\n" + "\n".join(unexpected)
+    stale = [f"{key}: ALLOWED says {allowed}, now {counts[key]}" for key, (allowed, _) in ALLOWED.items()
+             if counts[key] != allowed]
+    assert not stale, "lower (or drop) these ALLOWED counts:\n" + "\n".join(stale)
+
+
+def test_the_check_sees_a_raise_without_russian(tmp_path: Path) -> None:
+    """The scan itself: a raise without Russian is found, one with it (keyword or positional) is not."""
+    positions = _russian_position()
+    assert positions["InvalidParameter"] is None and positions["InvalidReceipt"] == 2
+    (tmp_path / "sample.py").write_text(
+        "raise InvalidParameter('x')\nraise InvalidParameter('x', message_ru='х')\n"
+        "raise InvalidReceipt('f', 'x', 'х')\nraise InvalidReceipt('f', 'x')\nraise errors.ProtocolError('x')\n"
+        "raise ValueError('x')\n", encoding="utf-8")
+    assert _raises_without_russian(positions, tmp_path) == [
+        ("sample.py", 1, "InvalidParameter"), ("sample.py", 4, "InvalidReceipt"), ("sample.py", 5, "ProtocolError")]
