@@ -225,7 +225,8 @@ class Kkt:
             raise UnknownOutcome(f"the device confirmed the operation, then stopped answering before its "
                                  f"document could be read ({exc.__cause__})", last_before=before) from exc
         if doc is None:
-            raise ProtocolError(f"the device confirmed the operation but its ФН holds no document after №{before}")
+            raise ProtocolError(f"the device confirmed the operation but its ФН holds no document after №{before}",
+                                message_ru=f"устройство подтвердило операцию, но в ФН нет документа после №{before}")
         return doc
 
     def open_shift(self) -> DocumentInfo:
@@ -538,7 +539,9 @@ class Kkt:
                 doc = made()
                 if doc is None:
                     raise ProtocolError(f"the device confirmed the replacement but reports another ФН than "
-                                        f"{new_fn_number}")
+                                        f"{new_fn_number}",
+                                        message_ru="устройство подтвердило замену, но сообщает другой ФН, не "
+                                                   f"{new_fn_number}")
         self.taxation = registration.taxation
         self.ffd = registration.ffd
         return doc

@@ -143,7 +143,8 @@ class Scale:
                 held = since = None
             if now >= deadline:
                 if weight.overload:
-                    raise ScaleOverload(f"the {self.family} scale stayed overloaded for {timeout:g} s")
+                    raise ScaleOverload(f"the {self.family} scale stayed overloaded for {timeout:g} s",
+                                        message_ru=f"весы {self.family} оставались перегруженными {timeout:g} с")
                 raise Timeout(f"no stable weight on the {self.family} scale within {timeout:g} s",
                               phase="execution", message_ru=f"масса не стабилизировалась за {timeout:g} с")
             time.sleep(max(0.0, min(poll, deadline - now)))

@@ -159,7 +159,8 @@ class Session:
             while self._queued:
                 link = self._batch_link()
                 if link is None:
-                    raise ProtocolError("commands are queued but the link can no longer queue them")
+                    raise ProtocolError("commands are queued but the link can no longer queue them",
+                                        message_ru="команды стоят в очереди, но канал больше не может их передать")
                 queued = self._queued[:link.max_batch]
                 del self._queued[:len(queued)]
                 self._check(queued, self._run_batch(link, [q.task for q in queued]))
@@ -172,7 +173,9 @@ class Session:
                     item.check(result.answer)  # raises for the device's refusal
                 if result.failed:
                     raise ProtocolError(f"queued command {position + 1} failed, but its answer says nothing went "
-                                        f"wrong: {(result.answer or b'').hex(' ')}")
+                                        f"wrong: {(result.answer or b'').hex(' ')}",
+                                        message_ru=f"команда {position + 1} из очереди не выполнена, но её ответ не "
+                                                   f"сообщает об ошибке: {(result.answer or b'').hex(' ')}")
                 continue
             raise QueueBroken(
                 f"queued command {position + 1} of {len(queued)} did not run in order "
@@ -317,7 +320,9 @@ class Session:
             raise
         except Exception as exc:  # a bug or an unforeseen input in a link must not escape untyped
             link.abort()
-            raise ProtocolError(f"the link failed on the device's bytes: {type(exc).__name__}: {exc}") from exc
+            raise ProtocolError(f"the link failed on the device's bytes: {type(exc).__name__}: {exc}",
+                                message_ru=f"канал не справился с байтами устройства: {type(exc).__name__}: "
+                                           f"{exc}") from exc
 
     def reconnect(self) -> None:
         """Open a fresh connection to the same device; the link forgets any half-done exchange."""

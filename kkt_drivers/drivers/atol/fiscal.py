@@ -200,7 +200,8 @@ class AtolFiscalCommands:
                     break
                 raise
         if len(body) != head.size:
-            raise ProtocolError(f"document {number}: the ФН announced {head.size} bytes of TLV and gave {len(body)}")
+            raise ProtocolError(f"document {number}: the ФН announced {head.size} bytes of TLV and gave {len(body)}",
+                                message_ru=f"документ {number}: ФН объявил {head.size} байт TLV, а передал {len(body)}")
         return int(head.type).to_bytes(2, "little") + len(body).to_bytes(2, "little") + bytes(body)
 
     def register_command(self) -> None:
@@ -227,7 +228,8 @@ class AtolFiscalCommands:
         try:
             return layout.parse(raw)
         except Exception as exc:
-            raise ProtocolError(f"register {register}: cannot parse {raw.hex(' ')}: {exc}") from exc
+            raise ProtocolError(f"register {register}: cannot parse {raw.hex(' ')}: {exc}",
+                                message_ru=f"регистр {register}: не удаётся разобрать {raw.hex(' ')}: {exc}") from exc
 
     def register_datetime(self) -> datetime:
         """Регистр 17: the register's date and time."""

@@ -72,7 +72,8 @@ class MassaKScale(ScaleDevice):
         if isinstance(reply, TcpWeight):
             self.division, self._division_known = reply.division, True
             return Weight(reply.weight_kg, "kg", reply.stable)
-        raise ProtocolError(f"Massa-K: {type(reply).__name__} does not answer a weight request")
+        raise ProtocolError(f"Massa-K: {type(reply).__name__} does not answer a weight request",
+                            message_ru=f"Масса-К: {type(reply).__name__} не является ответом на запрос массы")
 
     def set_tare(self, tare: Decimal) -> None:
         """CMD_SET_TARE: the tare in the scale's divisions (0 clears it). The division is read first if no
@@ -95,5 +96,6 @@ class MassaKScale(ScaleDevice):
         """CMD_GET_SCALE_PAR: НПВ, НмПВ, поверочный интервал, максимальная тара, версия ПО…"""
         reply = self.request(GetScaleParameters())
         if not isinstance(reply, ScaleParameters):
-            raise ProtocolError("Massa-K: no scale parameters in the reply")
+            raise ProtocolError("Massa-K: no scale parameters in the reply",
+                                message_ru="Масса-К: в ответе нет параметров весов")
         return reply

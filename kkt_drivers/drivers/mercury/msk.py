@@ -114,7 +114,8 @@ class MskBackend(Backend):
         try:
             answer = mc.decode_answer(raw, expected=request.CODE, check=False)
         except MskFrameError as exc:
-            raise ProtocolError(f"MS-K answer to {command.label}: {exc}") from exc
+            raise ProtocolError(f"MS-K answer to {command.label}: {exc}",
+                                message_ru=f"ответ МС-К на {command.label}: {exc}") from exc
         self.last_status, self.last_printer = answer.status, answer.printer
         if not answer.ok:
             raise ERRORS.error(answer.result, command.label)
@@ -123,7 +124,8 @@ class MskBackend(Backend):
     def query(self, request: mc.MskRequest, kind: type[A]) -> A:
         answer = self.execute(request)
         if not isinstance(answer.data, kind):
-            raise ProtocolError(f"MS-K answer to {chr(request.CODE)!r} carries no {kind.__name__}")
+            raise ProtocolError(f"MS-K answer to {chr(request.CODE)!r} carries no {kind.__name__}",
+                                message_ru=f"в ответе МС-К на {chr(request.CODE)!r} нет {kind.__name__}")
         return answer.data
 
     def version(self) -> mc.VersionInfo:
@@ -181,7 +183,9 @@ class MskBackend(Backend):
                 size = chunk.size
             if chunk.size != size or chunk.offset != len(data) or (not chunk.data and len(data) < size):
                 raise ProtocolError(f"document {number}: TLV chunk at {chunk.offset} of {chunk.size} does not follow "
-                                    f"{len(data)} of {size}")
+                                    f"{len(data)} of {size}",
+                                    message_ru=f"документ {number}: фрагмент TLV со смещением {chunk.offset} из "
+                                               f"{chunk.size} не продолжает {len(data)} из {size}")
             data += chunk.data
         return bytes(data)
 

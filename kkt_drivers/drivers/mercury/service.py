@@ -74,7 +74,8 @@ class GoodsUpload:
 
 def _kopecks(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ProtocolError(f"{what}: expected kopecks as an integer, got {value!r}")
+        raise ProtocolError(f"{what}: expected kopecks as an integer, got {value!r}",
+                            message_ru=f"{what}: ожидались копейки целым числом, получено {value!r}")
     return value
 
 
@@ -232,7 +233,8 @@ class JsonBackend(Backend):
     def document_tlv(self, number: int) -> bytes:
         d = api.parse_fn_document(self.call("GetFnDocument", {"fiscalDocNum": number, "withTlv": True}))
         if d.tlv is None:
-            raise ProtocolError(f"GetFnDocument {number} answered without the TLV")
+            raise ProtocolError(f"GetFnDocument {number} answered without the TLV",
+                                message_ru=f"GetFnDocument {number}: ответ без TLV")
         return d.tlv
 
     def receipt_is_open(self) -> bool:

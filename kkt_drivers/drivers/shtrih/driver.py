@@ -198,7 +198,8 @@ class ShtrihDriver(ShtrihFiscalCommands, ShtrihCommands, FiscalRegister):
         answer, head = self.find_document(number)
         when = fn_datetime(head.datetime)
         if int(head.document_number) != number:
-            raise ProtocolError(f"FF0A: asked for document {number}, the ФН gave {head.document_number}")
+            raise ProtocolError(f"FF0A: asked for document {number}, the ФН gave {head.document_number}",
+                                message_ru=f"FF0A: запрошен документ {number}, а ФН выдал {head.document_number}")
         return DocumentInfo(number=number, fiscal_sign=int(head.fiscal_sign), datetime=when or datetime.min,
                             document_type=int(answer.document_type))
 

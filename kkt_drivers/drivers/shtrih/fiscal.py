@@ -74,7 +74,9 @@ class ShtrihFiscalCommands:
         try:
             head = c.FN_DOCUMENT_HEAD.parse(bytes(answer.document))
         except Exception as exc:  # construct's errors on a short head
-            raise ProtocolError(f"FF0A: document {number} has a head of {len(answer.document)} bytes") from exc
+            raise ProtocolError(f"FF0A: document {number} has a head of {len(answer.document)} bytes",
+                                message_ru=f"FF0A: у документа {number} заголовок из {len(answer.document)} "
+                                           "байт") from exc
         return answer, head
 
     def shift_parameters(self) -> Any:
@@ -102,7 +104,9 @@ class ShtrihFiscalCommands:
             body += part
         if len(body) != head.length:
             raise ProtocolError(f"document {number}: the ФН announced {head.length} bytes of TLV and gave "
-                                f"{len(body)}")
+                                f"{len(body)}",
+                                message_ru=f"документ {number}: ФН объявил {head.length} байт TLV, а передал "
+                                           f"{len(body)}")
         return int(head.document_type).to_bytes(2, "little") + len(body).to_bytes(2, "little") + bytes(body)
 
     # -- requisites ------------------------------------------------------------------------

@@ -17,7 +17,9 @@ def device_datetime(year: int, month: int, day: int, hour: int = 0, minute: int 
         return datetime(2000 + year, month, day, hour, minute, second)
     except ValueError:
         raise ProtocolError(f"Shtrih-M answer carries no valid {what}: "
-                            f"{day:02d}.{month:02d}.{year:02d} {hour:02d}:{minute:02d}:{second:02d}") from None
+                            f"{day:02d}.{month:02d}.{year:02d} {hour:02d}:{minute:02d}:{second:02d}",
+                            message_ru=f"в ответе Штрих-М недопустимое значение ({what}): {day:02d}.{month:02d}."
+                                       f"{year:02d} {hour:02d}:{minute:02d}:{second:02d}") from None
 
 
 class ShtrihMode(enum.IntEnum):

@@ -192,18 +192,20 @@ def encode_answer(spec: AtolCommandSpec, fields: dict[str, Any] | None = None, *
 def answer_error(spec: AtolCommandSpec, answer: bytes) -> int:
     """The device error code in ``answer`` (0 when the command succeeded)."""
     if not answer:
-        raise ProtocolError(f"{spec.label}: empty answer")
+        raise ProtocolError(f"{spec.label}: empty answer", message_ru=f"{spec.label}: пустой ответ")
     fmt = spec.answer
     if fmt is AnswerFormat.ERROR_FIRST:
         return answer[0]
     if fmt is AnswerFormat.CODE_ONLY:
         if answer[0] != 0x55:
-            raise ProtocolError(f"{spec.label}: answer starts with 0x{answer[0]:02X}, expected 0x55")
+            raise ProtocolError(f"{spec.label}: answer starts with 0x{answer[0]:02X}, expected 0x55",
+                                message_ru=f"{spec.label}: ответ начинается с 0x{answer[0]:02X}, ожидалось 0x55")
         return 0
     if fmt is AnswerFormat.CODE_OR_ERROR and answer[0] == spec.answer_code:
         return 0
     if answer[0] != 0x55 or len(answer) < 2:
-        raise ProtocolError(f"{spec.label}: malformed answer {answer.hex(' ')}")
+        raise ProtocolError(f"{spec.label}: malformed answer {answer.hex(' ')}",
+                            message_ru=f"{spec.label}: искажённый ответ {answer.hex(' ')}")
     return answer[1]
 
 
@@ -217,7 +219,8 @@ def decode_answer(spec: AtolCommandSpec, answer: bytes) -> Any:
     try:
         return spec.parse_data(data)
     except cs.ConstructError as exc:
-        raise ProtocolError(f"{spec.label}: cannot parse answer {answer.hex(' ')}: {exc}") from exc
+        raise ProtocolError(f"{spec.label}: cannot parse answer {answer.hex(' ')}: {exc}",
+                            message_ru=f"{spec.label}: не удаётся разобрать ответ {answer.hex(' ')}: {exc}") from exc
 
 
 def device_name(raw: bytes) -> str:

@@ -63,7 +63,7 @@ class AtolV2Link:
     def request(self, message: bytes, *, execution_timeout: float, idempotent: bool = False) -> list[Action]:
         """Start sending ``message`` (password + command + parameters)."""
         if self.busy:
-            raise ProtocolError("v2 link is busy with another exchange")
+            raise ProtocolError("v2 link is busy with another exchange", message_ru="канал v2 занят другим обменом")
         self._frame = self.framer.encode(message)
         self._exec = execution_timeout
         self._tries = 1

@@ -201,7 +201,7 @@ class AtolV3Link:
     def request(self, message: bytes, *, execution_timeout: float, idempotent: bool = False) -> list[Action]:
         """Add ``message`` (password + command + parameters) as a new task."""
         if self.busy:
-            raise ProtocolError("v3 link is busy with another task")
+            raise ProtocolError("v3 link is busy with another task", message_ru="канал v3 занят другим заданием")
         self._message = message
         self._exec = execution_timeout
         self._idempotent = idempotent
@@ -390,7 +390,7 @@ class AtolV3Link:
     def request_batch(self, tasks: Sequence[Task]) -> list[Action]:
         """Add ``tasks`` in one write, in order; the batch ends with :class:`DeliverBatch`."""
         if self.busy:
-            raise ProtocolError("v3 link is busy with another task")
+            raise ProtocolError("v3 link is busy with another task", message_ru="канал v3 занят другим заданием")
         if not 0 < len(tasks) <= self.max_batch:
             raise ValueError(f"a batch holds 1..{self.max_batch} tasks, not {len(tasks)}")
         last = len(tasks) - 1

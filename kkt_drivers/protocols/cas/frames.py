@@ -78,7 +78,8 @@ def _number(text: str, name: str) -> Decimal:
     stripped = text.strip(" ")
     digits = stripped.replace(".", "", 1)
     if not digits or not all("0" <= c <= "9" for c in digits):
-        raise ProtocolError(f"CAS {name} field {text!r} is not a number")
+        raise ProtocolError(f"CAS {name} field {text!r} is not a number",
+                            message_ru=f"CAS: поле {name} {text!r} не является числом")
     return Decimal(stripped)
 
 
@@ -143,15 +144,19 @@ class CasWeight:
     @classmethod
     def from_block(cls, block: bytes) -> CasWeight:
         if len(block) != 10:
-            raise FrameError(f"CAS weight block must be 10 bytes, got {len(block)}")
+            raise FrameError(f"CAS weight block must be 10 bytes, got {len(block)}",
+                             message_ru=f"блок массы CAS должен занимать 10 байт, получено {len(block)}")
         try:
             text = block.decode("ascii")
         except UnicodeDecodeError:
-            raise ProtocolError(f"CAS weight block is not ASCII: {block.hex(' ')}") from None
+            raise ProtocolError(f"CAS weight block is not ASCII: {block.hex(' ')}",
+                                message_ru=f"блок массы CAS содержит символы не из ASCII: {block.hex(' ')}") from None
         if text[0] not in "SUF":
-            raise ProtocolError(f"CAS status byte {text[0]!r} is none of S, U, F")
+            raise ProtocolError(f"CAS status byte {text[0]!r} is none of S, U, F",
+                                message_ru=f"байт состояния CAS {text[0]!r} — не S, U и не F")
         if text[1] not in " -F":
-            raise ProtocolError(f"CAS sign byte {text[1]!r} is none of space, '-', F")
+            raise ProtocolError(f"CAS sign byte {text[1]!r} is none of space, '-', F",
+                                message_ru=f"байт знака CAS {text[1]!r} — не пробел, '-' и не F")
         weight = cls(text[0], text[1], text[2:8], text[8:10])
         weight.value  # noqa: B018 - a weight that is not a number is refused here, not later
         return weight
@@ -208,12 +213,14 @@ def _check_ok(block: bytes, got: int, rule: BccRule) -> bool:
 
 def _structure(frame: bytes, size: int) -> None:
     if len(frame) != size:
-        raise FrameError(f"CAS frame must be {size} bytes, got {len(frame)}")
+        raise FrameError(f"CAS frame must be {size} bytes, got {len(frame)}",
+                         message_ru=f"кадр CAS должен занимать {size} байт, получено {len(frame)}")
     marks = ({0: SOH, 1: STX, 13: ETX, 14: EOT} if size == WEIGHT_FRAME_SIZE else
              {0: SOH, 1: STX, 11: ETX, 12: STX, 24: ETX, 25: STX, 35: ETX, 36: EOT})
     for offset, byte in marks.items():
         if frame[offset] != byte:
-            raise FrameError(f"CAS frame byte {offset} is 0x{frame[offset]:02X}, expected 0x{byte:02X}")
+            raise FrameError(f"CAS frame byte {offset} is 0x{frame[offset]:02X}, expected 0x{byte:02X}",
+                             message_ru=f"кадр CAS: байт {offset} равен 0x{frame[offset]:02X}, ожидалось 0x{byte:02X}")
 
 
 def parse_weight_frame(frame: bytes) -> CasWeight:
@@ -221,7 +228,8 @@ def parse_weight_frame(frame: bytes) -> CasWeight:
     _structure(frame, WEIGHT_FRAME_SIZE)
     block = frame[2:12]
     if bcc(block) != frame[12]:
-        raise FrameError(f"CAS weight frame BCC 0x{frame[12]:02X}, computed 0x{bcc(block):02X}")
+        raise FrameError(f"CAS weight frame BCC 0x{frame[12]:02X}, computed 0x{bcc(block):02X}",
+                         message_ru=f"кадр массы CAS: BCC 0x{frame[12]:02X}, вычислено 0x{bcc(block):02X}")
     return CasWeight.from_block(block)
 
 
@@ -230,11 +238,13 @@ def parse_price_frame(frame: bytes, *, rule: BccRule = BccRule.XOR) -> CasPriceR
     _structure(frame, PRICE_FRAME_SIZE)
     for start, stop in ((2, 10), (13, 23), (26, 34)):
         if not _check_ok(frame[start:stop], frame[stop], rule):
-            raise FrameError(f"CAS price frame check byte at {stop} is wrong")
+            raise FrameError(f"CAS price frame check byte at {stop} is wrong",
+                             message_ru=f"кадр цены CAS: неверный контрольный байт в позиции {stop}")
     try:
         total, unit_price = frame[2:10].decode("ascii"), frame[26:34].decode("ascii")
     except UnicodeDecodeError:
-        raise ProtocolError("CAS price fields are not ASCII") from None
+        raise ProtocolError("CAS price fields are not ASCII",
+                            message_ru="поля цены CAS содержат символы не из ASCII") from None
     reading = CasPriceReading(total, CasWeight.from_block(frame[13:23]), unit_price)
     reading.total_value  # noqa: B018 - refuse a non-numeric price here
     reading.unit_price_value  # noqa: B018

@@ -68,7 +68,7 @@ class CasLink:
     def request(self, message: bytes, *, execution_timeout: float, idempotent: bool = False) -> list[Action]:
         """``message`` is ``b"\\x11"`` (DC1, weight) or ``b"\\x12"`` (DC2, weight and prices)."""
         if self.busy:
-            raise ProtocolError("CAS link is busy with another request")
+            raise ProtocolError("CAS link is busy with another request", message_ru="канал CAS занят другим запросом")
         if len(message) != 1 or message[0] not in _KIND:
             raise InvalidParameter(f"CAS request must be DC1 (11) or DC2 (12), got {message.hex(' ')}",
                                    message_ru="запрос CAS должен быть DC1 (11) или DC2 (12), получено "

@@ -116,7 +116,8 @@ def encode_digits(value: int, order: DigitOrder, field: str = "code") -> bytes:
 
 def decode_digits(data: bytes, order: DigitOrder, field: str = "code") -> int:
     if len(data) != 6 or any(b > 9 for b in data):
-        raise ProtocolError(f"CAS LP {field} must be six bytes of 0..9, got {data.hex(' ')}")
+        raise ProtocolError(f"CAS LP {field} must be six bytes of 0..9, got {data.hex(' ')}",
+                            message_ru=f"CAS LP {field}: должно быть шесть байт 0..9, получено {data.hex(' ')}")
     ordered = data[::-1] if order is DigitOrder.LEAST_FIRST else data
     return int("".join(str(b) for b in ordered))
 
@@ -128,7 +129,8 @@ def _bcd(value: int) -> int:
 def _unbcd(byte: int, field: str) -> int:
     high, low = byte >> 4, byte & 0x0F
     if high > 9 or low > 9:
-        raise ProtocolError(f"CAS LP {field}: 0x{byte:02X} is not BCD")
+        raise ProtocolError(f"CAS LP {field}: 0x{byte:02X} is not BCD",
+                            message_ru=f"CAS LP {field}: 0x{byte:02X} — не BCD")
     return high * 10 + low
 
 
@@ -163,7 +165,8 @@ class ShelfLife:
         try:
             return cls(date=dt.date(2000 + year, month, day))
         except ValueError:
-            raise ProtocolError(f"CAS LP shelf-life date {data.hex(' ')} is no date") from None
+            raise ProtocolError(f"CAS LP shelf-life date {data.hex(' ')} is no date",
+                                message_ru=f"дата срока годности CAS LP {data.hex(' ')} — не дата") from None
 
 
 def _text(value: str, field: str) -> bytes:
@@ -223,7 +226,8 @@ class PluRecord:
     def decode(cls, data: bytes, order: DigitOrder = DigitOrder.LEAST_FIRST) -> PluRecord:
         """The record in the first 83 bytes of ``data`` (a write request, or the start of a read-back)."""
         if len(data) < RECORD_SIZE:
-            raise ProtocolError(f"CAS LP PLU record needs {RECORD_SIZE} bytes, got {len(data)}")
+            raise ProtocolError(f"CAS LP PLU record needs {RECORD_SIZE} bytes, got {len(data)}",
+                                message_ru=f"записи PLU CAS LP нужно {RECORD_SIZE} байт, получено {len(data)}")
         return cls(
             plu=_RECORD_HEAD.unpack_from(data, 0)[0], code=decode_digits(data[4:10], order, "item code"),
             name1=_untext(data[10:38]), name2=_untext(data[38:66]), price=_MIDDLE.unpack_from(data, 66)[0],
@@ -263,7 +267,9 @@ def encode_readback(record: PluRecord, totals: PluTotals = PluTotals(),
 
 def decode_readback(data: bytes, order: DigitOrder = DigitOrder.LEAST_FIRST) -> tuple[PluRecord, PluTotals]:
     if len(data) != READBACK_SIZE:
-        raise ProtocolError(f"CAS LP PLU read-back must be {READBACK_SIZE} bytes, got {len(data)}")
+        raise ProtocolError(f"CAS LP PLU read-back must be {READBACK_SIZE} bytes, got {len(data)}",
+                            message_ru=f"обратное чтение PLU CAS LP должно занимать {READBACK_SIZE} байт, получено "
+                                       f"{len(data)}")
     return PluRecord.decode(data, order), PluTotals.decode(data[RECORD_SIZE:])
 
 
@@ -325,10 +331,13 @@ class ScaleStatus:
     @classmethod
     def decode(cls, data: bytes) -> ScaleStatus:
         if len(data) != STATUS_SIZE:
-            raise ProtocolError(f"CAS LP status must be {STATUS_SIZE} bytes, got {len(data)}")
+            raise ProtocolError(f"CAS LP status must be {STATUS_SIZE} bytes, got {len(data)}",
+                                message_ru=f"состояние CAS LP должно занимать {STATUS_SIZE} байт, получено {len(data)}")
         flags, magnitude, price, amount, plu = _STATUS.unpack(data)
         if flags & STATUS_ZERO_BITS:
-            raise ProtocolError(f"CAS LP status byte 0x{flags:02X} sets a bit that is always 0")
+            raise ProtocolError(f"CAS LP status byte 0x{flags:02X} sets a bit that is always 0",
+                                message_ru=f"байт состояния CAS LP 0x{flags:02X}: установлен бит, который всегда "
+                                           "равен 0")
         return cls(flags, -magnitude if flags & StatusBit.NEGATIVE else magnitude, price, amount, plu)
 
 
@@ -343,7 +352,8 @@ class Totals:
     @classmethod
     def decode(cls, data: bytes) -> Totals:
         if len(data) != TOTALS_SIZE:
-            raise ProtocolError(f"CAS LP totals must be {TOTALS_SIZE} bytes, got {len(data)}")
+            raise ProtocolError(f"CAS LP totals must be {TOTALS_SIZE} bytes, got {len(data)}",
+                                message_ru=f"итоги CAS LP должны занимать {TOTALS_SIZE} байт, получено {len(data)}")
         free_plu, free_messages = struct.unpack_from("<HH", data, 36)
         return cls(free_plu, free_messages, bytes(data))
 

@@ -82,7 +82,8 @@ class CasLpLink:
 
     def request(self, message: bytes, *, execution_timeout: float, idempotent: bool = False) -> list[Action]:
         if self.busy:
-            raise ProtocolError("CAS LP link is busy with another command")
+            raise ProtocolError("CAS LP link is busy with another command",
+                                message_ru="канал CAS LP занят другой командой")
         self._command = check_request(message)  # InvalidParameter before anything is sent
         self._message = bytes(message)
         self._size = reply_size(self._command)

@@ -111,7 +111,9 @@ class JsonResponse:
         result = self._lower.get("result")
         if isinstance(result, bool) or not isinstance(result, int):
             raise JsonProtocolError(f"driver service answer to {command or 'a request'} has no integer "
-                                    f"'result': {result!r}")
+                                    f"'result': {result!r}",
+                                    message_ru=f"в ответе сервиса драйвера на {command or 'запрос'} нет целого "
+                                               f"'result': {result!r}")
         description = self._lower.get("description")
         self.result: int = result
         self.description: str = description if isinstance(description, str) else ""
@@ -144,9 +146,11 @@ def decode_response(data: bytes | str | Mapping[str, Any], command: str = "", *,
         try:
             obj = json.loads(data.decode("utf-8-sig") if isinstance(data, bytes) else data)
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise JsonProtocolError(f"driver service answer is not UTF-8 JSON: {exc}") from exc
+            raise JsonProtocolError(f"driver service answer is not UTF-8 JSON: {exc}",
+                                    message_ru=f"ответ сервиса драйвера — не JSON в UTF-8: {exc}") from exc
     if not isinstance(obj, Mapping):
-        raise JsonProtocolError(f"driver service answer is not a JSON object: {type(obj).__name__}")
+        raise JsonProtocolError(f"driver service answer is not a JSON object: {type(obj).__name__}",
+                                message_ru=f"ответ сервиса драйвера — не объект JSON: {type(obj).__name__}")
     response = JsonResponse(obj, command)
     return response.raise_for_result() if check else response
 
@@ -586,7 +590,8 @@ def parse_open_session(response: JsonResponse) -> OpenSessionResult:
     response.raise_for_result()
     key = response.get("sessionKey")
     if not isinstance(key, str) or not key:
-        raise JsonProtocolError(f"OpenSession answered without a session key: {key!r}")
+        raise JsonProtocolError(f"OpenSession answered without a session key: {key!r}",
+                                message_ru=f"OpenSession ответил без ключа сессии: {key!r}")
     return OpenSessionResult(key, _str_or_none(response.get("protocolVer"), "protocolVer"))
 
 

@@ -62,10 +62,12 @@ class JsonLink:
     def request(self, message: bytes, *, execution_timeout: float, idempotent: bool = False) -> list[Action]:
         """Send one JSON document (UTF-8 bytes)."""
         if self.busy:
-            raise ProtocolError("JSON link is busy with another exchange")
+            raise ProtocolError("JSON link is busy with another exchange", message_ru="канал JSON занят другим обменом")
         if self.stale:
             raise ProtocolError("an earlier exchange on this connection failed and its answer may still come: "
-                                "reconnect first")
+                                "reconnect first",
+                                message_ru="предыдущий обмен по этому соединению не удался, и его ответ ещё может "
+                                           "прийти: сначала переподключитесь")
         if execution_timeout <= 0:
             raise InvalidParameter(f"execution timeout must be positive, got {execution_timeout}",
                                    message_ru="таймаут выполнения должен быть положительным, получено "

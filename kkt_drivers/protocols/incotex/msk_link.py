@@ -106,7 +106,7 @@ class MskLink:
     def request(self, message: bytes, *, execution_timeout: float, idempotent: bool = False) -> list[Action]:
         """Send ``message`` (a request body: command letter, password, NUL, fields)."""
         if self.busy:
-            raise ProtocolError("MS-K link is busy with another exchange")
+            raise ProtocolError("MS-K link is busy with another exchange", message_ru="канал МС-К занят другим обменом")
         if execution_timeout <= 0:
             raise InvalidParameter(f"execution timeout must be positive, got {execution_timeout}",
                                    message_ru="таймаут выполнения должен быть положительным, получено "
@@ -120,7 +120,10 @@ class MskLink:
                                    message_ru="в запросе МС-К после пароля нужен NUL")
         if message[0] == self.tainted and not idempotent:
             raise ProtocolError(f"the last {chr(message[0])!r} exchange failed and its answer may still arrive; "
-                                "read the device state with another command (e.g. 'J', last document) first")
+                                "read the device state with another command (e.g. 'J', last document) first",
+                                message_ru=f"последний обмен {chr(message[0])!r} не удался, и его ответ ещё может "
+                                           "прийти; сначала прочитайте состояние ККТ другой командой (например, "
+                                           "'J', последний документ)")
         self._frame = encode(message)
         self._repeat_frame = encode(bytes((REPEAT_COMMAND,)) + message[1:end + 1])
         self._command = message[0]

@@ -85,7 +85,8 @@ def _division(value: int) -> Division:
     try:
         return Division(value)
     except ValueError:
-        raise ProtocolError(f"Massa-K: unknown division code {value} (known 0..4)") from None
+        raise ProtocolError(f"Massa-K: unknown division code {value} (known 0..4)",
+                            message_ru=f"Масса-К: неизвестный код дискреты {value} (известны 0..4)") from None
 
 
 def _weight_kg(weight: int, division: Division) -> Decimal:
@@ -94,7 +95,9 @@ def _weight_kg(weight: int, division: Division) -> Decimal:
 
 def _no_data(body: bytes, name: str) -> None:
     if len(body) != 1:
-        raise ProtocolError(f"Massa-K {name} (0x{body[0]:02X}) carries no data, got {len(body) - 1} bytes")
+        raise ProtocolError(f"Massa-K {name} (0x{body[0]:02X}) carries no data, got {len(body) - 1} bytes",
+                            message_ru=f"Масса-К {name} (0x{body[0]:02X}) не несёт данных, получено {len(body) - 1} "
+                                       "байт")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,11 +177,12 @@ Request = GetMassa | GetWeight | SetTare | SetZero | GetScaleParameters | GetNam
 def parse_request(body: bytes) -> Request:
     """Device side: the typed request in ``body``; a known command with the wrong data raises ProtocolError."""
     if not body:
-        raise ProtocolError("Massa-K: empty body")
+        raise ProtocolError("Massa-K: empty body", message_ru="Масса-К: пустое тело кадра")
     command = body[0]
     if command == Cmd.SET_TARE:
         if len(body) != 5:
-            raise ProtocolError(f"Massa-K SET_TARE needs 4 data bytes, got {len(body) - 1}")
+            raise ProtocolError(f"Massa-K SET_TARE needs 4 data bytes, got {len(body) - 1}",
+                                message_ru=f"Масса-К: SET_TARE нужно 4 байта данных, получено {len(body) - 1}")
         return SetTare(_I32.unpack_from(body, 1)[0])
     simple: dict[int, type[GetMassa | GetWeight | SetZero | GetScaleParameters | GetName]] = {
         Cmd.GET_MASSA: GetMassa, Cmd.GET_WEIGHT: GetWeight, Cmd.SET_ZERO: SetZero,
@@ -354,16 +358,18 @@ def _parse_scale_par(data: bytes) -> ScaleParameters:
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError as exc:
-        raise ProtocolError(f"Massa-K ACK_SCALE_PAR is not ASCII: {exc}") from None
+        raise ProtocolError(f"Massa-K ACK_SCALE_PAR is not ASCII: {exc}",
+                            message_ru=f"Масса-К: ACK_SCALE_PAR содержит символы не из ASCII: {exc}") from None
     if text and not text.endswith("\r\n"):
-        raise ProtocolError("Massa-K ACK_SCALE_PAR must end with CR LF")
+        raise ProtocolError("Massa-K ACK_SCALE_PAR must end with CR LF",
+                            message_ru="Масса-К: ACK_SCALE_PAR должен заканчиваться CR LF")
     return ScaleParameters(tuple(text.split("\r\n")[:-1]) if text else ())
 
 
 def parse_reply(body: bytes) -> Reply:
     """Host side: the typed reply in ``body``; a known reply with the wrong data raises ProtocolError."""
     if not body:
-        raise ProtocolError("Massa-K: empty body")
+        raise ProtocolError("Massa-K: empty body", message_ru="Масса-К: пустое тело кадра")
     command, data = body[0], body[1:]
     if command == Cmd.ACK_MASSA:
         if len(data) == _MASSA.size:
@@ -372,16 +378,19 @@ def parse_reply(body: bytes) -> Reply:
         elif len(data) == _MASSA_TARE.size:
             weight, division, stable, net, zero, tare = _MASSA_TARE.unpack(data)
         else:
-            raise ProtocolError(f"Massa-K ACK_MASSA needs 8 or 12 data bytes, got {len(data)}")
+            raise ProtocolError(f"Massa-K ACK_MASSA needs 8 or 12 data bytes, got {len(data)}",
+                                message_ru=f"Масса-К: ACK_MASSA нужно 8 или 12 байт данных, получено {len(data)}")
         return MassaReading(weight, _division(division), bool(stable), bool(net), bool(zero), tare)
     if command == Cmd.TCP_ACK_WEIGHT:
         if len(data) != _TCP_WEIGHT.size:
-            raise ProtocolError(f"Massa-K TCP_ACK_WEIGHT needs 6 data bytes, got {len(data)}")
+            raise ProtocolError(f"Massa-K TCP_ACK_WEIGHT needs 6 data bytes, got {len(data)}",
+                                message_ru=f"Масса-К: TCP_ACK_WEIGHT нужно 6 байт данных, получено {len(data)}")
         weight, division, stable = _TCP_WEIGHT.unpack(data)
         return TcpWeight(weight, _division(division), bool(stable))
     if command == Cmd.ERROR:
         if len(data) != 1:
-            raise ProtocolError(f"Massa-K CMD_ERROR needs 1 data byte, got {len(data)}")
+            raise ProtocolError(f"Massa-K CMD_ERROR needs 1 data byte, got {len(data)}",
+                                message_ru=f"Масса-К: CMD_ERROR нужен 1 байт данных, получено {len(data)}")
         return ErrorReply(data[0])
     if command == Cmd.ACK_SCALE_PAR:
         return _parse_scale_par(data)
@@ -410,5 +419,6 @@ def check_reply(request: Request, reply: Reply) -> Reply:
     expected = EXPECTED_REPLIES.get(command)
     got = reply.to_body()[0]
     if expected is not None and got not in expected:
-        raise ProtocolError(f"Massa-K reply 0x{got:02X} does not answer request {label}")
+        raise ProtocolError(f"Massa-K reply 0x{got:02X} does not answer request {label}",
+                            message_ru=f"ответ Масса-К 0x{got:02X} не соответствует запросу {label}")
     return reply

@@ -61,7 +61,8 @@ class MassaKLink:
     def request(self, message: bytes, *, execution_timeout: float, idempotent: bool = False) -> list[Action]:
         """Send ``message`` (``CMD`` + ``DATA``) and wait for its reply."""
         if self.busy:
-            raise ProtocolError("Massa-K link is busy with another request")
+            raise ProtocolError("Massa-K link is busy with another request",
+                                message_ru="канал Масса-К занят другим запросом")
         self._frame = encode(message)  # raises InvalidParameter for an empty or oversized body
         known = EXPECTED_REPLIES.get(message[0])
         self._expected = None if known is None else known | ANY_REQUEST_REPLIES

@@ -786,7 +786,9 @@ def decode_params(spec: ShtrihCommandSpec, params: bytes) -> Any:
     try:
         return spec.parse_params(params)
     except cs.ConstructError as exc:
-        raise ProtocolError(f"{spec.label}: cannot parse parameters {params.hex(' ')}: {exc}") from exc
+        raise ProtocolError(f"{spec.label}: cannot parse parameters {params.hex(' ')}: {exc}",
+                            message_ru=f"{spec.label}: не удаётся разобрать параметры {params.hex(' ')}: "
+                                       f"{exc}") from exc
 
 
 def encode_error(code: bytes, error: int) -> bytes:
@@ -828,7 +830,8 @@ def answer_error(spec: ShtrihCommandSpec, answer: bytes) -> int:
         return answer[len(code)]
     if len(code) == 2 and len(answer) == 2 and answer[0] == code[0] and answer[1] and answer != code:
         return answer[1]
-    raise ProtocolError(f"{spec.label}: malformed answer {answer.hex(' ')!r}")
+    raise ProtocolError(f"{spec.label}: malformed answer {answer.hex(' ')!r}",
+                        message_ru=f"{spec.label}: искажённый ответ {answer.hex(' ')!r}")
 
 
 def decode_answer(spec: ShtrihCommandSpec, answer: bytes, errors: ErrorTable = SHTRIH_ERRORS) -> Any:
@@ -840,7 +843,8 @@ def decode_answer(spec: ShtrihCommandSpec, answer: bytes, errors: ErrorTable = S
     try:
         return spec.parse_data(data)
     except cs.ConstructError as exc:
-        raise ProtocolError(f"{spec.label}: cannot parse answer {answer.hex(' ')}: {exc}") from exc
+        raise ProtocolError(f"{spec.label}: cannot parse answer {answer.hex(' ')}: {exc}",
+                            message_ru=f"{spec.label}: не удаётся разобрать ответ {answer.hex(' ')}: {exc}") from exc
 
 
 def device_error(code: int, spec: ShtrihCommandSpec, errors: ErrorTable = SHTRIH_ERRORS) -> DeviceError:

@@ -80,7 +80,8 @@ def encode(payload: bytes) -> bytes:
     """Build the on-wire frame for a message of 1…255 bytes; raises :class:`FrameError` otherwise."""
     size = len(payload)
     if not 1 <= size <= MAX_MESSAGE:
-        raise FrameError(f"a Shtrih message holds 1…{MAX_MESSAGE} bytes, got {size}")
+        raise FrameError(f"a Shtrih message holds 1…{MAX_MESSAGE} bytes, got {size}",
+                         message_ru=f"сообщение Штрих вмещает 1…{MAX_MESSAGE} байт, получено {size}")
     return bytes((STX, size)) + payload + bytes((lrc(size, payload),))
 
 

@@ -153,7 +153,8 @@ class ShtrihLink:
         unless the device said (NAK) that it did not take it, so the flag changes nothing here.
         """
         if self.busy:
-            raise ProtocolError("Shtrih link is busy with another exchange")
+            raise ProtocolError("Shtrih link is busy with another exchange",
+                                message_ru="канал Штрих занят другим обменом")
         self._frame = self.framer.encode(message)  # FrameError for an empty or over-long message
         self._message = message
         self._exec = execution_timeout

@@ -169,7 +169,8 @@ class Reply:
 
 def parse_reply(body: bytes) -> Reply:
     if len(body) < 2:
-        raise ProtocolError(f"Штрих-Принт reply needs CMD and ERR, got {body.hex(' ')!r}")
+        raise ProtocolError(f"Штрих-Принт reply needs CMD and ERR, got {body.hex(' ')!r}",
+                            message_ru=f"ответу Штрих-Принт нужны CMD и ERR, получено {body.hex(' ')!r}")
     return Reply(body[0], body[1], bytes(body[2:]))
 
 
@@ -178,11 +179,15 @@ def check(reply: Reply, command: int, *, data_size: int | None = None,
     """The data of ``reply`` to ``command``: DeviceError for an error code outside ``data_errors``,
     ProtocolError for a foreign echo or a wrong data size."""
     if reply.command != command:
-        raise ProtocolError(f"Штрих-Принт reply 0x{reply.command:02X} does not answer 0x{command:02X}")
+        raise ProtocolError(f"Штрих-Принт reply 0x{reply.command:02X} does not answer 0x{command:02X}",
+                            message_ru=f"ответ Штрих-Принт 0x{reply.command:02X} не соответствует команде "
+                                       f"0x{command:02X}")
     if reply.error not in data_errors:
         raise reply.device_error()
     if data_size is not None and len(reply.data) != data_size:
-        raise ProtocolError(f"Штрих-Принт reply 0x{command:02X} needs {data_size} data bytes, got {len(reply.data)}")
+        raise ProtocolError(f"Штрих-Принт reply 0x{command:02X} needs {data_size} data bytes, got {len(reply.data)}",
+                            message_ru=f"ответу Штрих-Принт 0x{command:02X} нужно {data_size} байт данных, получено "
+                                       f"{len(reply.data)}")
     return reply.data
 
 
@@ -304,7 +309,8 @@ def parse_status(reply: Reply) -> ScaleStatus:
     """11h reply; also served with error 165 (clock failure) or 168 (database structure error)."""
     data = check(reply, Cmd.STATUS, data_errors=STATUS_DATA_ERRORS)
     if len(data) < STATUS_SIZE:
-        raise ProtocolError(f"Штрих-Принт status needs {STATUS_SIZE} data bytes, got {len(data)}")
+        raise ProtocolError(f"Штрих-Принт status needs {STATUS_SIZE} data bytes, got {len(data)}",
+                            message_ru=f"состоянию Штрих-Принт нужно {STATUS_SIZE} байт данных, получено {len(data)}")
     p = _STATUS.parse(data[:STATUS_SIZE])
     return ScaleStatus(
         version=".".join(p.version.decode("ascii", errors="replace")),
@@ -366,6 +372,8 @@ class DeviceType:
 def parse_device_type(reply: Reply) -> DeviceType:
     data = check(reply, Cmd.DEVICE_TYPE)
     if len(data) < 6:
-        raise ProtocolError(f"Штрих-Принт device type needs at least 6 data bytes, got {len(data)}")
+        raise ProtocolError(f"Штрих-Принт device type needs at least 6 data bytes, got {len(data)}",
+                            message_ru="типу устройства Штрих-Принт нужно не менее 6 байт данных, получено "
+                                       f"{len(data)}")
     name = data[6:].rstrip(b"\x00 ").decode("cp1251", errors="replace")
     return DeviceType(data[0], data[1], data[2], data[3], data[4], data[5], name)

@@ -87,27 +87,32 @@ def decode_datagram(datagram: bytes) -> Message | Control | Busy:
     """Decode one UDP datagram; FrameError when it is none of the message forms."""
     size = len(datagram)
     if size == 0:
-        raise FrameError("Штрих-Принт: empty datagram")
+        raise FrameError("Штрих-Принт: empty datagram", message_ru="Штрих-Принт: пустая датаграмма")
     first = datagram[0]
     if size == 1:
         if first in CONTROL_BYTES:
             return Control(first)
-        raise FrameError(f"Штрих-Принт: one-byte datagram 0x{first:02X} is no service message")
+        raise FrameError(f"Штрих-Принт: one-byte datagram 0x{first:02X} is no service message",
+                         message_ru=f"Штрих-Принт: однобайтовая датаграмма 0x{first:02X} — не служебное сообщение")
     if first == BUSY:
         if size != 7:
-            raise FrameError(f"Штрих-Принт: BUSY datagram must be 7 bytes, got {size}")
+            raise FrameError(f"Штрих-Принт: BUSY datagram must be 7 bytes, got {size}",
+                             message_ru=f"Штрих-Принт: датаграмма BUSY должна занимать 7 байт, получено {size}")
         # the address comes as its 2nd, 1st, 4th and 3rd byte; the port is little-endian [inf: byte order of the port]
         address = ".".join(str(b) for b in (datagram[2], datagram[1], datagram[4], datagram[3]))
         return Busy(address, int.from_bytes(datagram[5:7], "little"))
     if first not in (STX, STE):
-        raise FrameError(f"Штрих-Принт: datagram starts with 0x{first:02X}, not STX/STE")
+        raise FrameError(f"Штрих-Принт: datagram starts with 0x{first:02X}, not STX/STE",
+                         message_ru=f"Штрих-Принт: датаграмма начинается с 0x{first:02X}, а не с STX/STE")
     length = datagram[1]
     body = datagram[2:]
     if length == DYNAMIC_LENGTH:
         if not body:
-            raise FrameError("Штрих-Принт: dynamic-length datagram without a body")
+            raise FrameError("Штрих-Принт: dynamic-length datagram without a body",
+                             message_ru="Штрих-Принт: датаграмма с динамической длиной без тела")
     elif length == 0 or length != len(body):
-        raise FrameError(f"Штрих-Принт: LEN {length} does not match the {len(body)} bytes of the datagram")
+        raise FrameError(f"Штрих-Принт: LEN {length} does not match the {len(body)} bytes of the datagram",
+                         message_ru=f"Штрих-Принт: LEN {length} не совпадает с {len(body)} байтами датаграммы")
     return Message(bytes(body), sync=first == STE)
 
 

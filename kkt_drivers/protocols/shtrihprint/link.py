@@ -50,7 +50,8 @@ class ShtrihPrintUdpLink:
 
     def request(self, message: bytes, *, execution_timeout: float, idempotent: bool = False) -> list[Action]:
         if self.busy:
-            raise ProtocolError("Штрих-Принт link is busy with another request")
+            raise ProtocolError("Штрих-Принт link is busy with another request",
+                                message_ru="канал Штрих-Принт занят другим запросом")
         self._datagram = encode(message, dynamic_length=bool(message) and message[0] == _DYNAMIC)
         self._command = message[0]
         self._exec = execution_timeout

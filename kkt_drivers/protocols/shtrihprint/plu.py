@@ -223,7 +223,9 @@ def _decode(parsed: Any, plu: int) -> PluRecord:
         try:
             sale_date = dt.date(2000 + year, month, day)
         except ValueError:
-            raise ProtocolError(f"PLU {plu}: sale date {day:02d}.{month:02d}.{year:02d} is no date") from None
+            raise ProtocolError(f"PLU {plu}: sale date {day:02d}.{month:02d}.{year:02d} is no date",
+                                message_ru=f"PLU {plu}: дата продажи {day:02d}.{month:02d}.{year:02d} — не "
+                                           "дата") from None
     flags = parsed.flags
     return PluRecord(
         plu=plu,
@@ -248,7 +250,8 @@ def _decode(parsed: Any, plu: int) -> PluRecord:
 def decode_record(data: bytes) -> PluRecord:
     """The record in 82 bytes (as sent with 57h). Values are not range-checked: a device may hold anything."""
     if len(data) != RECORD_SIZE:
-        raise ProtocolError(f"PLU record must be {RECORD_SIZE} bytes, got {len(data)}")
+        raise ProtocolError(f"PLU record must be {RECORD_SIZE} bytes, got {len(data)}",
+                            message_ru=f"запись PLU должна занимать {RECORD_SIZE} байт, получено {len(data)}")
     parsed = _RECORD.parse(data)
     return _decode(parsed, parsed.plu)
 
@@ -256,7 +259,9 @@ def decode_record(data: bytes) -> PluRecord:
 def decode_readback(plu: int, data: bytes) -> PluRecord:
     """The record in the 80 data bytes of a 58h reply (the PLU number is the one asked for)."""
     if len(data) != READBACK_SIZE:
-        raise ProtocolError(f"PLU read-back must be {READBACK_SIZE} bytes, got {len(data)}")
+        raise ProtocolError(f"PLU read-back must be {READBACK_SIZE} bytes, got {len(data)}",
+                            message_ru=f"обратное чтение PLU должно занимать {READBACK_SIZE} байт, получено "
+                                       f"{len(data)}")
     return _decode(_READBACK.parse(data), plu)
 
 
