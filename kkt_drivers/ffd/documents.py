@@ -38,11 +38,13 @@ def decode_document(data: bytes, *, max_depth: int = MAX_DEPTH) -> FiscalDocumen
     if len(data) >= 2:
         code = int.from_bytes(bytes(data[:2]), "little")
         if document_type(code) is None:
-            raise UnknownDocumentType(f"tag {code} is not a fiscal document type code")
+            raise UnknownDocumentType(f"tag {code} is not a fiscal document type code",
+                                      message_ru=f"реквизит {code} не является кодом типа фискального документа")
     tlv = decode_one(data, max_depth=max_depth)
     doc = document_type(tlv.tag)
     if doc is None or not isinstance(tlv.value, tuple):  # pragma: no cover - guarded above
-        raise FfdDecodeError(f"tag {tlv.tag} is not a fiscal document")
+        raise FfdDecodeError(f"tag {tlv.tag} is not a fiscal document",
+                             message_ru=f"реквизит {tlv.tag} не является фискальным документом")
     return FiscalDocument(doc, tuple(Field.from_tlv(child) for child in tlv.value))
 
 

@@ -81,7 +81,8 @@ def _label(version: FfdVersion | str) -> _Label:
         return "1.05"
     if text == "1.2":
         return "1.2"
-    raise FfdError(f"mandatory-requisite tables exist for FFD 1.05 and 1.2 only, not {text!r}")
+    raise FfdError(f"mandatory-requisite tables exist for FFD 1.05 and 1.2 only, not {text!r}",
+                   message_ru=f"таблицы обязательных реквизитов есть только для ФФД 1.05 и 1.2, не для {text!r}")
 
 
 def mandatory_tags(
@@ -91,7 +92,8 @@ def mandatory_tags(
     doc = DocumentType(document_type)
     spec = _SPEC.get((doc, _label(ffd_version)))
     if spec is None:
-        raise FfdError(f"no mandatory-requisite table for document type {doc.name}")
+        raise FfdError(f"no mandatory-requisite table for document type {doc.name}",
+                       message_ru=f"нет таблицы обязательных реквизитов для типа документа {doc.name}")
     return _parse(spec, form)
 
 

@@ -69,7 +69,8 @@ def _check_ffd(ffd: str) -> FfdLabel:
         return "1.05"
     if ffd == "1.2":
         return "1.2"
-    raise ValueTypeMismatch(f"ffd must be '1.05' or '1.2', got {ffd!r}")
+    raise ValueTypeMismatch(f"ffd must be '1.05' or '1.2', got {ffd!r}",
+                            message_ru=f"ffd должен быть '1.05' или '1.2', получено {ffd!r}")
 
 
 def _value_limit(tag: int, ffd: FfdLabel) -> tuple[ValueType, int | None, bool] | None:
@@ -104,39 +105,51 @@ def encode_tlv(tag: int, value: TlvInput, ffd: str = "1.05", *, check_version: b
     """
     label = _check_ffd(ffd)
     if not 0 <= tag <= 0xFFFF:
-        raise ValueTypeMismatch(f"tag must be 0..65535, got {tag}")
+        raise ValueTypeMismatch(f"tag must be 0..65535, got {tag}",
+                                message_ru=f"номер реквизита должен быть 0..65535, получено {tag}")
     limit, info = _plan(tag, label)
     if limit is None:
         if not isinstance(value, (bytes, bytearray)):
-            raise ValueTypeMismatch(f"tag {tag} is not in the table: pass its value as raw bytes")
+            raise ValueTypeMismatch(f"tag {tag} is not in the table: pass its value as raw bytes",
+                                    message_ru=f"реквизита {tag} нет в таблице: передайте его значение байтами")
         body = bytes(value)
     else:
         vtype, max_len, fixed = limit
         if check_version and info is not None and label not in info.ffd_versions:
-            raise TagVersionError(f"tag {tag} ({info.name_ru}) is not part of FFD {label}")
+            raise TagVersionError(f"tag {tag} ({info.name_ru}) is not part of FFD {label}",
+                                  message_ru=f"реквизит {tag} ({info.name_ru}) не входит в ФФД {label}")
         try:
             if vtype is ValueType.STLV:
                 body = _encode_children(value, label, check_version)
                 if max_len is not None and len(body) > max_len:
-                    raise LengthLimitError(f"STLV of {len(body)} bytes exceeds the limit {max_len}")
+                    raise LengthLimitError(f"STLV of {len(body)} bytes exceeds the limit {max_len}",
+                                           message_ru=f"STLV из {len(body)} байт превышает предел {max_len}")
             else:
                 if not is_scalar(value):
-                    raise ValueTypeMismatch(f"{vtype.value} value expected, got {type(value).__name__}")
+                    raise ValueTypeMismatch(f"{vtype.value} value expected, got {type(value).__name__}",
+                                            message_ru=f"ожидалось значение типа {vtype.value}, получено "
+                                                       f"{type(value).__name__}")
                 body = encode_scalar(vtype, value, max_len=max_len, fixed=fixed)
         except FfdEncodeError as exc:
             raise type(exc)(f"tag {tag}: {exc}") from exc
     if len(body) > MAX_VALUE_LEN:
-        raise LengthLimitError(f"tag {tag}: value of {len(body)} bytes exceeds the TLV length field")
+        raise LengthLimitError(f"tag {tag}: value of {len(body)} bytes exceeds the TLV length field",
+                               message_ru=f"реквизит {tag}: значение из {len(body)} байт не помещается в поле длины "
+                                          "TLV")
     return _HEADER.pack(tag, len(body)) + body
 
 
 def _encode_children(value: TlvInput, ffd: FfdLabel, check_version: bool) -> bytes:
     if isinstance(value, (str, bytes, bytearray)) or not isinstance(value, Sequence):
-        raise ValueTypeMismatch(f"STLV value must be a sequence of Tlv, got {type(value).__name__}")
+        raise ValueTypeMismatch(f"STLV value must be a sequence of Tlv, got {type(value).__name__}",
+                                message_ru="значение STLV должно быть последовательностью Tlv, получено "
+                                           f"{type(value).__name__}")
     parts = []
     for child in value:
         if not isinstance(child, Tlv):
-            raise ValueTypeMismatch(f"STLV children must be Tlv, got {type(child).__name__}")
+            raise ValueTypeMismatch(f"STLV children must be Tlv, got {type(child).__name__}",
+                                    message_ru="вложенные элементы STLV должны быть Tlv, получено "
+                                               f"{type(child).__name__}")
         parts.append(encode_tlv(child.tag, child.value, ffd, check_version=check_version))
     return b"".join(parts)
 
@@ -153,7 +166,8 @@ def decode_tlv(data: bytes, *, max_depth: int = MAX_DEPTH) -> list[Tlv]:
     input raises :class:`~kkt_drivers.ffd.errors.FfdDecodeError`.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise FfdDecodeError(f"decode_tlv needs bytes, got {type(data).__name__}")
+        raise FfdDecodeError(f"decode_tlv needs bytes, got {type(data).__name__}",
+                             message_ru=f"decode_tlv принимает bytes, получено {type(data).__name__}")
     return list(_decode_list(bytes(data), depth=0, max_depth=max_depth, path=()))
 
 
@@ -161,7 +175,8 @@ def decode_one(data: bytes, *, max_depth: int = MAX_DEPTH) -> Tlv:
     """Decode a buffer that must hold exactly one TLV (a document STLV, say)."""
     tlvs = decode_tlv(data, max_depth=max_depth)
     if len(tlvs) != 1:
-        raise FfdDecodeError(f"expected exactly one TLV, found {len(tlvs)}")
+        raise FfdDecodeError(f"expected exactly one TLV, found {len(tlvs)}",
+                             message_ru=f"ожидался ровно один TLV, найдено {len(tlvs)}")
     return tlvs[0]
 
 
@@ -171,16 +186,21 @@ def _where(path: tuple[int, ...]) -> str:
 
 def _decode_list(data: bytes, *, depth: int, max_depth: int, path: tuple[int, ...]) -> tuple[Tlv, ...]:
     if depth > max_depth:
-        raise NestingTooDeep(f"STLV nesting deeper than {max_depth} at {_where(path)}")
+        raise NestingTooDeep(f"STLV nesting deeper than {max_depth} at {_where(path)}",
+                             message_ru=f"вложенность STLV глубже {max_depth} в {_where(path)}")
     items: list[Tlv] = []
     pos, end = 0, len(data)
     while pos < end:
         if end - pos < HEADER_LEN:
-            raise TruncatedError(f"{end - pos} stray byte(s) where a TLV header was expected at {_where(path)}")
+            raise TruncatedError(f"{end - pos} stray byte(s) where a TLV header was expected at {_where(path)}",
+                                 message_ru=f"{end - pos} лишних байт там, где ожидался заголовок TLV, в "
+                                            f"{_where(path)}")
         tag, length = _HEADER.unpack_from(data, pos)
         start = pos + HEADER_LEN
         if start + length > end:
-            raise TruncatedError(f"tag {tag} at {_where(path)} declares {length} bytes but only {end - start} remain")
+            raise TruncatedError(f"tag {tag} at {_where(path)} declares {length} bytes but only {end - start} remain",
+                                 message_ru=f"реквизит {tag} в {_where(path)} объявляет {length} байт, а осталось "
+                                            f"только {end - start}")
         raw = data[start : start + length]
         items.append(Tlv(tag, _decode_value(tag, raw, depth=depth, max_depth=max_depth, path=(*path, tag))))
         pos = start + length

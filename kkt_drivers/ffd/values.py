@@ -108,7 +108,8 @@ _FIXED = {
 def _require_int(value: object, what: str) -> int:
     # bool is accepted: flags (признаки) are naturally written True/False.
     if not isinstance(value, int):
-        raise ValueTypeMismatch(f"{what} needs an int, got {type(value).__name__}")
+        raise ValueTypeMismatch(f"{what} needs an int, got {type(value).__name__}",
+                                message_ru=f"{what}: нужно int, получено {type(value).__name__}")
     return int(value)
 
 
@@ -120,7 +121,8 @@ def encode_fixed_int(vtype: ValueType, value: int) -> bytes:
     width, top = _FIXED[vtype]
     number = _require_int(value, vtype.value)
     if not 0 <= number <= top:
-        raise ValueRangeError(f"{vtype.value} holds 0..{top}, got {number}")
+        raise ValueRangeError(f"{vtype.value} holds 0..{top}, got {number}",
+                              message_ru=f"{vtype.value} вмещает 0..{top}, получено {number}")
     return number.to_bytes(width, "little")
 
 
@@ -128,7 +130,8 @@ def decode_fixed_int(vtype: ValueType, data: bytes) -> int:
     """Decode BYTE, UINT16 or UINT32; the data must be exactly the type's width."""
     width, _top = _FIXED[vtype]
     if len(data) != width:
-        raise MalformedValueError(f"{vtype.value} needs {width} byte(s), got {len(data)}")
+        raise MalformedValueError(f"{vtype.value} needs {width} byte(s), got {len(data)}",
+                                  message_ru=f"{vtype.value}: нужно {width} байт, получено {len(data)}")
     return int.from_bytes(data, "little")
 
 
@@ -172,12 +175,14 @@ def encode_vln(value: int, max_len: int = VLN_MAX_BYTES) -> bytes:
     """
     number = _require_int(value, "VLN")
     if number < 0:
-        raise ValueRangeError(f"VLN cannot be negative: {number}")
+        raise ValueRangeError(f"VLN cannot be negative: {number}",
+                              message_ru=f"VLN не может быть отрицательным: {number}")
     size = max(1, (number.bit_length() + 7) // 8)
     if isinstance(value, WrittenVln) and (number.bit_length() + 7) // 8 <= value.width <= max_len:
         size = value.width
     if size > max_len:
-        raise ValueRangeError(f"VLN {number} needs {size} bytes, the limit is {max_len}")
+        raise ValueRangeError(f"VLN {number} needs {size} bytes, the limit is {max_len}",
+                              message_ru=f"VLN {number} требует {size} байт, предел {max_len}")
     return number.to_bytes(size, "little")
 
 
@@ -185,7 +190,8 @@ def decode_vln(data: bytes, max_len: int = VLN_MAX_BYTES) -> int:
     """VLN: accepts 0..``max_len`` bytes; a non-minimal form (zero-padded, or empty = 0) gives a
     :class:`WrittenVln` that re-encodes to the same bytes."""
     if len(data) > max_len:
-        raise MalformedValueError(f"VLN must be 0..{max_len} bytes, got {len(data)}")
+        raise MalformedValueError(f"VLN must be 0..{max_len} bytes, got {len(data)}",
+                                  message_ru=f"VLN должно занимать 0..{max_len} байт, получено {len(data)}")
     number = int.from_bytes(data, "little")
     if len(data) != max(1, (number.bit_length() + 7) // 8):
         return WrittenVln(number, len(data))
@@ -199,37 +205,45 @@ def encode_fvln(value: Decimal | int, max_len: int = FVLN_MAX_BYTES) -> bytes:
     decimals. Floats are refused: quantities must be exact.
     """
     if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise ValueTypeMismatch(f"FVLN needs a Decimal or int, got {type(value).__name__}")
+        raise ValueTypeMismatch(f"FVLN needs a Decimal or int, got {type(value).__name__}",
+                                message_ru=f"FVLN: нужно Decimal или int, получено {type(value).__name__}")
     number = Decimal(value)
     if not number.is_finite():
-        raise ValueRangeError(f"FVLN cannot hold {number}")
+        raise ValueRangeError(f"FVLN cannot hold {number}", message_ru=f"FVLN не может содержать {number}")
     sign, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)  # finite, checked above
     unscaled = int("".join(map(str, digits)) or "0")
     if sign and unscaled:
-        raise ValueRangeError(f"FVLN cannot be negative: {number}")
+        raise ValueRangeError(f"FVLN cannot be negative: {number}",
+                              message_ru=f"FVLN не может быть отрицательным: {number}")
     if exponent >= 0:
         scale, unscaled = 0, unscaled * 10**exponent
     else:
         scale = -exponent
     if scale > FVLN_MAX_SCALE:
-        raise ValueRangeError(f"FVLN allows at most {FVLN_MAX_SCALE} decimal places, got {scale}")
+        raise ValueRangeError(f"FVLN allows at most {FVLN_MAX_SCALE} decimal places, got {scale}",
+                              message_ru=f"FVLN допускает не более {FVLN_MAX_SCALE} знаков после запятой, получено "
+                                         f"{scale}")
     try:
         body = encode_vln(unscaled, max_len - 1)
     except ValueRangeError as exc:
-        raise ValueRangeError(f"FVLN {number} does not fit in {max_len} bytes") from exc
+        raise ValueRangeError(f"FVLN {number} does not fit in {max_len} bytes",
+                              message_ru=f"FVLN {number} не помещается в {max_len} байт") from exc
     return bytes([scale]) + body
 
 
 def decode_fvln(data: bytes, max_len: int = FVLN_MAX_BYTES) -> Decimal:
     """FVLN → Decimal with the encoded number of decimal places (``03 E8 03`` → ``Decimal("1.000")``)."""
     if len(data) < 2:
-        raise MalformedValueError(f"FVLN needs at least 2 bytes, got {len(data)}")
+        raise MalformedValueError(f"FVLN needs at least 2 bytes, got {len(data)}",
+                                  message_ru=f"FVLN: нужно не менее 2 байт, получено {len(data)}")
     if len(data) > max_len:
-        raise MalformedValueError(f"FVLN must be at most {max_len} bytes, got {len(data)}")
+        raise MalformedValueError(f"FVLN must be at most {max_len} bytes, got {len(data)}",
+                                  message_ru=f"FVLN должно занимать не более {max_len} байт, получено {len(data)}")
     scale = data[0]
     if scale > FVLN_MAX_SCALE:
-        raise MalformedValueError(f"FVLN scale byte {scale} is above {FVLN_MAX_SCALE}")
+        raise MalformedValueError(f"FVLN scale byte {scale} is above {FVLN_MAX_SCALE}",
+                                  message_ru=f"FVLN: байт порядка {scale} больше {FVLN_MAX_SCALE}")
     unscaled = int.from_bytes(data[1:], "little")
     # Built from the digit tuple so that no decimal context can round it.
     return Decimal((0, tuple(int(ch) for ch in str(unscaled)), -scale))
@@ -241,23 +255,28 @@ def decode_fvln(data: bytes, max_len: int = FVLN_MAX_BYTES) -> Decimal:
 def encode_unixtime(value: datetime) -> bytes:
     """UNIXTIME from a naive datetime holding the KKT's local wall-clock time (see module doc)."""
     if not isinstance(value, datetime):
-        raise ValueTypeMismatch(f"UNIXTIME needs a datetime, got {type(value).__name__}")
+        raise ValueTypeMismatch(f"UNIXTIME needs a datetime, got {type(value).__name__}",
+                                message_ru=f"UNIXTIME: нужно datetime, получено {type(value).__name__}")
     if value.tzinfo is not None:
         raise ValueTypeMismatch(
             "UNIXTIME takes a naive datetime in the KKT's local time; call .replace(tzinfo=None) "
-            "on a local-time value (FFD writes local wall-clock time as if it were UTC)"
+            "on a local-time value (FFD writes local wall-clock time as if it were UTC)",
+            message_ru="UNIXTIME принимает datetime без часового пояса, в местном времени ККТ; вызовите "
+                       ".replace(tzinfo=None) для местного времени (ФФД записывает местное время как UTC)",
         )
     delta = value - _EPOCH
     seconds = delta.days * 86400 + delta.seconds
     if not 0 <= seconds <= _UINT32_MAX:
-        raise ValueRangeError(f"{value.isoformat()} is outside the UNIXTIME range 1970..2106")
+        raise ValueRangeError(f"{value.isoformat()} is outside the UNIXTIME range 1970..2106",
+                              message_ru=f"{value.isoformat()} вне диапазона UNIXTIME 1970..2106")
     return encode_uint32(seconds)
 
 
 def decode_unixtime(data: bytes) -> datetime:
     """UNIXTIME → naive datetime of the KKT's local wall-clock time."""
     if len(data) != 4:
-        raise MalformedValueError(f"UNIXTIME needs 4 bytes, got {len(data)}")
+        raise MalformedValueError(f"UNIXTIME needs 4 bytes, got {len(data)}",
+                                  message_ru=f"UNIXTIME: нужно 4 байта, получено {len(data)}")
     return _EPOCH + timedelta(seconds=decode_uint32(data))
 
 
@@ -272,17 +291,20 @@ def unixtime_seconds(value: datetime) -> int:
 def encode_string(value: str, *, fixed_len: int | None = None) -> bytes:
     """STRING in CP866; with ``fixed_len`` the text is right-padded with spaces to that length."""
     if not isinstance(value, str):
-        raise ValueTypeMismatch(f"STRING needs a str, got {type(value).__name__}")
+        raise ValueTypeMismatch(f"STRING needs a str, got {type(value).__name__}",
+                                message_ru=f"STRING: нужно str, получено {type(value).__name__}")
     try:
         data = codecs.encode(value, STRING_ENCODING)
     except UnicodeEncodeError as exc:
         char = value[exc.start]
         raise TextEncodingError(
-            f"character {char!r} (U+{ord(char):04X}) at position {exc.start} is not in CP866"
+            f"character {char!r} (U+{ord(char):04X}) at position {exc.start} is not in CP866",
+            message_ru=f"символа {char!r} (U+{ord(char):04X}) в позиции {exc.start} нет в кодовой странице CP866",
         ) from exc
     if fixed_len is not None:
         if len(data) > fixed_len:
-            raise LengthLimitError(f"string of {len(data)} bytes exceeds the fixed length {fixed_len}")
+            raise LengthLimitError(f"string of {len(data)} bytes exceeds the fixed length {fixed_len}",
+                                   message_ru=f"строка из {len(data)} байт превышает фиксированную длину {fixed_len}")
         data = data.ljust(fixed_len, b" ")
     return data
 
@@ -295,7 +317,8 @@ def decode_string(data: bytes) -> str:
 def encode_bytes(value: bytes) -> bytes:
     """BYTE[]: raw bytes."""
     if not isinstance(value, (bytes, bytearray, memoryview)):
-        raise ValueTypeMismatch(f"BYTE[] needs bytes, got {type(value).__name__}")
+        raise ValueTypeMismatch(f"BYTE[] needs bytes, got {type(value).__name__}",
+                                message_ru=f"BYTE[]: нужно bytes, получено {type(value).__name__}")
     return bytes(value)
 
 
@@ -309,7 +332,8 @@ def encode_scalar(vtype: ValueType, value: Scalar, *, max_len: int | None = None
     are space-padded to it, other types must already have it).
     """
     if vtype is ValueType.STLV:
-        raise ValueTypeMismatch("STLV values are encoded by kkt_drivers.ffd.tlv")
+        raise ValueTypeMismatch("STLV values are encoded by kkt_drivers.ffd.tlv",
+                                message_ru="значения STLV кодирует kkt_drivers.ffd.tlv")
     data: bytes
     if vtype in _FIXED:
         data = encode_fixed_int(vtype, value)  # type: ignore[arg-type]  # checked inside
@@ -325,9 +349,12 @@ def encode_scalar(vtype: ValueType, value: Scalar, *, max_len: int | None = None
         data = encode_bytes(value)  # type: ignore[arg-type]
     if max_len is not None:
         if fixed and len(data) != max_len:
-            raise LengthLimitError(f"{vtype.value} value must be exactly {max_len} bytes, got {len(data)}")
+            raise LengthLimitError(f"{vtype.value} value must be exactly {max_len} bytes, got {len(data)}",
+                                   message_ru=f"значение {vtype.value} должно занимать ровно {max_len} байт, "
+                                              f"получено {len(data)}")
         if len(data) > max_len:
-            raise LengthLimitError(f"{vtype.value} value of {len(data)} bytes exceeds the limit {max_len}")
+            raise LengthLimitError(f"{vtype.value} value of {len(data)} bytes exceeds the limit {max_len}",
+                                   message_ru=f"значение {vtype.value} из {len(data)} байт превышает предел {max_len}")
     return data
 
 
@@ -345,7 +372,8 @@ def decode_scalar(vtype: ValueType, data: bytes) -> Scalar:
         return decode_string(data)
     if vtype is ValueType.BYTES:
         return bytes(data)
-    raise MalformedValueError("STLV values are decoded by kkt_drivers.ffd.tlv")
+    raise MalformedValueError("STLV values are decoded by kkt_drivers.ffd.tlv",
+                              message_ru="значения STLV декодирует kkt_drivers.ffd.tlv")
 
 
 # --- ФПД (tag 1077) ------------------------------------------------------------------------------
@@ -358,7 +386,9 @@ def fiscal_sign_number(raw: bytes) -> int:
     seen — its meaning is not documented publicly). Example: ``21 04 AA 10 75 41`` → 2853205313.
     """
     if len(raw) != FISCAL_SIGN_LEN:
-        raise MalformedValueError(f"tag 1077 must be {FISCAL_SIGN_LEN} bytes, got {len(raw)}")
+        raise MalformedValueError(f"tag 1077 must be {FISCAL_SIGN_LEN} bytes, got {len(raw)}",
+                                  message_ru=f"реквизит 1077 должен занимать {FISCAL_SIGN_LEN} байт, получено "
+                                             f"{len(raw)}")
     return int.from_bytes(raw[2:], "big")
 
 
@@ -366,7 +396,8 @@ def fiscal_sign_bytes(number: int, prefix: bytes = b"\x21\x04") -> bytes:
     """Inverse of :func:`fiscal_sign_number`. The default prefix is the observed one (inferred)."""
     value = _require_int(number, "ФПД")
     if not 0 <= value <= _UINT32_MAX:
-        raise ValueRangeError(f"ФПД is a uint32, got {value}")
+        raise ValueRangeError(f"ФПД is a uint32, got {value}", message_ru=f"ФПД — uint32, получено {value}")
     if len(prefix) != 2:
-        raise LengthLimitError(f"ФПД prefix must be 2 bytes, got {len(prefix)}")
+        raise LengthLimitError(f"ФПД prefix must be 2 bytes, got {len(prefix)}",
+                               message_ru=f"префикс ФПД должен занимать 2 байта, получено {len(prefix)}")
     return bytes(prefix) + value.to_bytes(4, "big")

@@ -550,7 +550,8 @@ def _obj(value: Any, what: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise JsonValueError(f"{what}: expected an object, got {value!r}")
+        raise JsonValueError(f"{what}: expected an object, got {value!r}",
+                             message_ru=f"{what}: ожидался объект, получено {value!r}")
     return {str(k).lower(): v for k, v in value.items()}
 
 
@@ -558,14 +559,16 @@ def _int_or_none(value: Any, what: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise JsonValueError(f"{what}: expected an integer, got {value!r}")
+        raise JsonValueError(f"{what}: expected an integer, got {value!r}",
+                             message_ru=f"{what}: ожидалось целое число, получено {value!r}")
     return value
 
 
 def _bool_or_none(value: Any, what: str) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
-    raise JsonValueError(f"{what}: expected true/false, got {value!r}")
+    raise JsonValueError(f"{what}: expected true/false, got {value!r}",
+                         message_ru=f"{what}: ожидалось true/false, получено {value!r}")
 
 
 def _str_or_none(value: Any, what: str) -> str | None:
@@ -573,7 +576,8 @@ def _str_or_none(value: Any, what: str) -> str | None:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)  # numbers such as the fiscal sign may come as JSON numbers
-    raise JsonValueError(f"{what}: expected a string, got {value!r}")
+    raise JsonValueError(f"{what}: expected a string, got {value!r}",
+                         message_ru=f"{what}: ожидалась строка, получено {value!r}")
 
 
 def _dt_or_none(value: Any, what: str) -> dt.datetime | None:
@@ -697,7 +701,8 @@ def parse_common_info(response: JsonResponse) -> CommonInfo:
     response.raise_for_result()
     cpl = response.get("cpl") or []
     if not isinstance(cpl, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in cpl):
-        raise JsonValueError(f"cpl: expected a list of integers, got {cpl!r}")
+        raise JsonValueError(f"cpl: expected a list of integers, got {cpl!r}",
+                             message_ru=f"cpl: ожидался список целых чисел, получено {cpl!r}")
     def text(key: str) -> str | None:
         return _str_or_none(response.get(key), key)
 
@@ -770,7 +775,8 @@ def parse_goods_base(response: JsonResponse) -> tuple[GoodsRecord, ...]:
     response.raise_for_result()
     base = response.get("base")
     if not isinstance(base, list):
-        raise JsonValueError(f"base: expected a list, got {type(base).__name__}")
+        raise JsonValueError(f"base: expected a list, got {type(base).__name__}",
+                             message_ru=f"base: ожидался список, получено {type(base).__name__}")
     return tuple(GoodsRecord.from_json(item) for item in base)
 
 
@@ -784,7 +790,8 @@ def parse_marking_check(response: JsonResponse) -> MarkingCheckResult:
     response.raise_for_result()
     online = response.get("onlineCheck")
     if online is not None and not isinstance(online, Mapping):
-        raise JsonValueError(f"onlineCheck: expected an object, got {online!r}")
+        raise JsonValueError(f"onlineCheck: expected an object, got {online!r}",
+                             message_ru=f"onlineCheck: ожидался объект, получено {online!r}")
     return MarkingCheckResult(_bool_or_none(response.get("isCompleted"), "isCompleted"), dict(online or {}))
 
 
@@ -800,7 +807,8 @@ def parse_registration_info(response: JsonResponse) -> RegistrationInfo:
     info = _obj(response.get("registrationInfo"), "registrationInfo")
     taxes = info.get("taxsystem") or []
     if not isinstance(taxes, list) or not all(isinstance(t, int) and not isinstance(t, bool) for t in taxes):
-        raise JsonValueError(f"registrationInfo.taxSystem: expected a list of integers, got {taxes!r}")
+        raise JsonValueError(f"registrationInfo.taxSystem: expected a list of integers, got {taxes!r}",
+                             message_ru=f"registrationInfo.taxSystem: ожидался список целых чисел, получено {taxes!r}")
     kkt = _obj(info.get("kkt"), "registrationInfo.kkt")
     return RegistrationInfo(tuple(taxes), _str_or_none(kkt.get("regnum"), "registrationInfo.kkt.regNum"),
                             dict(response.get("registrationInfo") or {}))
@@ -848,16 +856,19 @@ def parse_fn_document(response: JsonResponse) -> FnDocument:
     when = _dt_or_none(response.get("dateTime"), "dateTime")
     sign = _str_or_none(response.get("fiscalSign"), "fiscalSign")
     if number is None or doc_type is None or when is None or sign is None or not sign.isdigit():
-        raise JsonValueError(f"GetFnDocument answer lacks its number, type, time or fiscal sign: {response!r}")
+        raise JsonValueError(f"GetFnDocument answer lacks its number, type, time or fiscal sign: {response!r}",
+                             message_ru="в ответе GetFnDocument нет номера, типа, времени или фискального признака: "
+                                        f"{response!r}")
     raw = response.get("tlv")
     tlv = None
     if raw is not None:
         if not isinstance(raw, str):
-            raise JsonValueError(f"tlv: expected base64 text, got {raw!r}")
+            raise JsonValueError(f"tlv: expected base64 text, got {raw!r}",
+                                 message_ru=f"tlv: ожидался текст base64, получено {raw!r}")
         try:
             tlv = base64.b64decode(raw.encode("ascii"), validate=True)
         except (binascii.Error, UnicodeEncodeError) as exc:
-            raise JsonValueError(f"tlv: not base64: {exc}") from exc
+            raise JsonValueError(f"tlv: not base64: {exc}", message_ru=f"tlv: не base64: {exc}") from exc
     return FnDocument(number, doc_type, when, int(sign), _int_or_none(response.get("shiftNum"), "shiftNum"),
                       _int_or_none(response.get("checkNum"), "checkNum"),
                       _bool_or_none(response.get("ofdConfirmed"), "ofdConfirmed"), tlv)
@@ -902,7 +913,8 @@ def parse_server_status(response: JsonResponse) -> ServerStatus:
     response.raise_for_result()
     state = _int_or_none(response.get("state"), "state")
     if state is None:
-        raise JsonValueError("«Сервер ККТ» status without a state")
+        raise JsonValueError("«Сервер ККТ» status without a state",
+                             message_ru="состояние «Сервера ККТ» без поля состояния")
     return ServerStatus(state, _dt_or_none(response.get("lastExchange"), "lastExchange"),
                         _int_or_none(response.get("goodsQty"), "goodsQty") or 0,
                         _int_or_none(response.get("unsentSales"), "unsentSales") or 0,
@@ -915,7 +927,8 @@ def parse_sales(response: JsonResponse) -> dict[str, Any]:
     response.raise_for_result()
     shifts = response.get("shifts")
     if shifts is not None and not isinstance(shifts, (list, Mapping)):
-        raise JsonValueError(f"shifts: expected a list of shifts, got {type(shifts).__name__}")
+        raise JsonValueError(f"shifts: expected a list of shifts, got {type(shifts).__name__}",
+                             message_ru=f"shifts: ожидался список смен, получено {type(shifts).__name__}")
     return {key: value for key, value in response.fields.items() if key.lower() not in ("result", "description")}
 
 

@@ -32,7 +32,8 @@ def _opt_bool(raw: dict[str, Any], key: str) -> bool | None:
     value = raw.get(key)
     if value is None or isinstance(value, bool):
         return value
-    raise JsonValueError(f"goods {key}: expected true/false, got {value!r}")
+    raise JsonValueError(f"goods {key}: expected true/false, got {value!r}",
+                         message_ru=f"товар, {key}: ожидалось true/false, получено {value!r}")
 
 
 def _opt_int(raw: dict[str, Any], key: str) -> int | None:
@@ -41,7 +42,8 @@ def _opt_int(raw: dict[str, Any], key: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, str)) or (
             isinstance(value, str) and not value.strip().isdigit()):
-        raise JsonValueError(f"goods {key}: expected an integer, got {value!r}")
+        raise JsonValueError(f"goods {key}: expected an integer, got {value!r}",
+                             message_ru=f"товар, {key}: ожидалось целое число, получено {value!r}")
     return int(value)
 
 
@@ -49,7 +51,8 @@ def _opt_str(raw: dict[str, Any], key: str) -> str | None:
     value = raw.get(key)
     if value is None or isinstance(value, str):
         return value
-    raise JsonValueError(f"goods {key}: expected a string, got {value!r}")
+    raise JsonValueError(f"goods {key}: expected a string, got {value!r}",
+                         message_ru=f"товар, {key}: ожидалась строка, получено {value!r}")
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,8 @@ class GoodsRecord:
     def from_json(cls, raw: Any) -> GoodsRecord:
         """Read one record; key case is ignored, as the service's own client does."""
         if not isinstance(raw, dict):
-            raise JsonValueError(f"goods record must be an object, got {type(raw).__name__}")
+            raise JsonValueError(f"goods record must be an object, got {type(raw).__name__}",
+                                 message_ru=f"запись товара должна быть объектом, получено {type(raw).__name__}")
         fields = {str(key).lower(): value for key, value in raw.items()}
         low = {key.lower(): key for key in (
             "code", "barcode", "name", "price", "exciseAmount", "countryOfOrigin", "customsDeclaration",
@@ -148,11 +152,12 @@ class GoodsRecord:
         data = {low[key]: value for key, value in fields.items() if key in low}
         code = _opt_int(data, "code")
         if code is None:
-            raise JsonValueError("goods record without a code")
+            raise JsonValueError("goods record without a code", message_ru="запись товара без кода")
         barcode = data.get("barcode")
         if barcode is not None and not ((isinstance(barcode, int) and not isinstance(barcode, bool))
                                         or (isinstance(barcode, str) and barcode.isdigit())):
-            raise JsonValueError(f"goods barcode: expected digits, got {barcode!r}")
+            raise JsonValueError(f"goods barcode: expected digits, got {barcode!r}",
+                                 message_ru=f"штрихкод товара: ожидались цифры, получено {barcode!r}")
 
         def money(key: str) -> Decimal | None:
             value = data.get(key)

@@ -71,12 +71,14 @@ def from_quantity(value: Any) -> Decimal:
 
 def _integer(value: Any, what: str) -> int:
     if isinstance(value, bool):
-        raise JsonValueError(f"{what}: expected an integer, got {value!r}")
+        raise JsonValueError(f"{what}: expected an integer, got {value!r}",
+                             message_ru=f"{what}: ожидалось целое число, получено {value!r}")
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
-    raise JsonValueError(f"{what}: expected an integer, got {value!r}")
+    raise JsonValueError(f"{what}: expected an integer, got {value!r}",
+                         message_ru=f"{what}: ожидалось целое число, получено {value!r}")
 
 
 def format_datetime(value: dt.datetime) -> str:
@@ -85,11 +87,13 @@ def format_datetime(value: dt.datetime) -> str:
 
 def parse_datetime(value: Any) -> dt.datetime:
     if not isinstance(value, str):
-        raise JsonValueError(f"date-time: expected a string, got {value!r}")
+        raise JsonValueError(f"date-time: expected a string, got {value!r}",
+                             message_ru=f"дата и время: ожидалась строка, получено {value!r}")
     try:
         return dt.datetime.strptime(value, DATETIME_FORMAT)
     except ValueError as exc:
-        raise JsonValueError(f"date-time not yyyy-MM-ddTHH:mm:ss: {value!r}") from exc
+        raise JsonValueError(f"date-time not yyyy-MM-ddTHH:mm:ss: {value!r}",
+                             message_ru=f"дата и время не в формате yyyy-MM-ddTHH:mm:ss: {value!r}") from exc
 
 
 def format_date(value: dt.date) -> str:
@@ -98,8 +102,10 @@ def format_date(value: dt.date) -> str:
 
 def parse_date(value: Any) -> dt.date:
     if not isinstance(value, str):
-        raise JsonValueError(f"date: expected a string, got {value!r}")
+        raise JsonValueError(f"date: expected a string, got {value!r}",
+                             message_ru=f"дата: ожидалась строка, получено {value!r}")
     try:
         return dt.datetime.strptime(value, DATE_FORMAT).date()
     except ValueError as exc:
-        raise JsonValueError(f"date not yyyy-MM-dd: {value!r}") from exc
+        raise JsonValueError(f"date not yyyy-MM-dd: {value!r}",
+                             message_ru=f"дата не в формате yyyy-MM-dd: {value!r}") from exc

@@ -173,7 +173,8 @@ class ExtendedPrinterStatus:
         try:
             b1, b2, b3, b4 = (int(value[i:i + 2], 16) for i in (0, 2, 4, 6))
         except ValueError as exc:
-            raise MskFrameError(f"parameter 306 value is not 8 hex digits: {value!r}") from exc
+            raise MskFrameError(f"parameter 306 value is not 8 hex digits: {value!r}",
+                                message_ru=f"значение параметра 306 — не 8 шестнадцатеричных цифр: {value!r}") from exc
         return cls(b1, b2, b3, b4)
 
     @property
@@ -268,12 +269,13 @@ def _text(raw: bytes, name: str) -> str:
     try:
         return raw.decode("cp866")
     except UnicodeDecodeError as exc:  # pragma: no cover - every byte has a CP866 character
-        raise MskFrameError(f"{name}: not CP866") from exc
+        raise MskFrameError(f"{name}: not CP866", message_ru=f"{name}: не в кодовой странице CP866") from exc
 
 
 def _int(raw: bytes, name: str) -> int:
     if not raw or not raw.isdigit():
-        raise MskFrameError(f"MS-K {name}: expected decimal digits, got {raw!r}")
+        raise MskFrameError(f"MS-K {name}: expected decimal digits, got {raw!r}",
+                            message_ru=f"МС-К {name}: ожидались десятичные цифры, получено {raw!r}")
     return int(raw)
 
 
@@ -283,7 +285,8 @@ def _opt_int(raw: bytes, name: str) -> int | None:
 
 def _hex_int(raw: bytes, name: str) -> int:
     if not raw or any(b not in b"0123456789abcdefABCDEF" for b in raw):
-        raise MskFrameError(f"MS-K {name}: expected hex digits, got {raw!r}")
+        raise MskFrameError(f"MS-K {name}: expected hex digits, got {raw!r}",
+                            message_ru=f"МС-К {name}: ожидались шестнадцатеричные цифры, получено {raw!r}")
     return int(raw, 16)
 
 
@@ -291,9 +294,11 @@ def _dec(raw: bytes, name: str) -> Decimal:
     try:
         value = Decimal(raw.decode("ascii"))
     except (InvalidOperation, UnicodeDecodeError) as exc:
-        raise MskFrameError(f"MS-K {name}: not a decimal number: {raw!r}") from exc
+        raise MskFrameError(f"MS-K {name}: not a decimal number: {raw!r}",
+                            message_ru=f"МС-К {name}: не десятичное число: {raw!r}") from exc
     if not value.is_finite() or value < 0 or not raw.replace(b".", b"").isdigit():
-        raise MskFrameError(f"MS-K {name}: not a plain non-negative decimal: {raw!r}")
+        raise MskFrameError(f"MS-K {name}: not a plain non-negative decimal: {raw!r}",
+                            message_ru=f"МС-К {name}: не простое неотрицательное десятичное число: {raw!r}")
     return value
 
 
@@ -309,7 +314,9 @@ def _date(raw_date: bytes, raw_time: bytes) -> dt.datetime:
         return dt.datetime(int(raw_date[4:]), int(raw_date[2:4]), int(raw_date[:2]),
                            int(raw_time[:2]), int(raw_time[2:]))
     except ValueError as exc:
-        raise MskFrameError(f"MS-K date/time not DDMMYYYY/HHMM: {raw_date!r} {raw_time!r}") from exc
+        raise MskFrameError(f"MS-K date/time not DDMMYYYY/HHMM: {raw_date!r} {raw_time!r}",
+                            message_ru=f"дата и время МС-К не в формате DDMMYYYY/HHMM: {raw_date!r} "
+                                       f"{raw_time!r}") from exc
 
 
 def _date_fields(value: dt.datetime) -> bytes:
@@ -342,7 +349,8 @@ class MskRequest:
     @classmethod
     def decode_data(cls, data: bytes) -> MskRequest:
         if data:
-            raise MskFrameError(f"MS-K {chr(cls.CODE)!r} takes no fields, got {data[:16]!r}")
+            raise MskFrameError(f"MS-K {chr(cls.CODE)!r} takes no fields, got {data[:16]!r}",
+                                message_ru=f"МС-К {chr(cls.CODE)!r} не принимает полей, получено {data[:16]!r}")
         return cls()
 
 
@@ -393,7 +401,8 @@ class RegisterCashier(MskRequest):
         if not r.at_end():
             raw = r.fixed(12, "cashier INN")
             if not (raw.isdigit() and len(raw) in (10, 12)):
-                raise MskFrameError(f"MS-K cashier INN must be 10 or 12 digits, got {raw!r}")
+                raise MskFrameError(f"MS-K cashier INN must be 10 or 12 digits, got {raw!r}",
+                                    message_ru=f"ИНН кассира МС-К должен состоять из 10 или 12 цифр, получено {raw!r}")
             inn = raw.decode("ascii")
         r.expect_end("0x31")
         return cls(number, name, inn)
@@ -454,7 +463,8 @@ class GetVersion(MskRequest):
     @classmethod
     def decode_data(cls, data: bytes) -> GetVersion:
         if data not in (b"", b"\x00\x00"):
-            raise MskFrameError(f"MS-K 'E' takes no fields, got {data[:16]!r}")
+            raise MskFrameError(f"MS-K 'E' takes no fields, got {data[:16]!r}",
+                                message_ru=f"МС-К 'E' не принимает полей, получено {data[:16]!r}")
         return cls()
 
 
@@ -588,7 +598,7 @@ class Report(MskRequest):
         try:
             return cls(ReportKind(kind), flags, number)
         except ValueError as exc:
-            raise MskFrameError(f"unknown report kind {kind}") from exc
+            raise MskFrameError(f"unknown report kind {kind}", message_ru=f"неизвестный вид отчёта {kind}") from exc
 
 
 # -- 0x53 fiscal document ------------------------------------------------------------------------
@@ -710,7 +720,8 @@ Record = TextRecord | PriceRecord
 
 def decode_record(raw: bytes) -> Record:
     if len(raw) != RECORD_SIZE:
-        raise MskFrameError(f"a 0x53 requisite is {RECORD_SIZE} bytes, got {len(raw)}")
+        raise MskFrameError(f"a 0x53 requisite is {RECORD_SIZE} bytes, got {len(raw)}",
+                            message_ru=f"реквизит 0x53 занимает {RECORD_SIZE} байт, получено {len(raw)}")
     r = FieldReader(raw)
     type_ = _int(r.fixed(2, "requisite type"), "requisite type")
     flags = _hex_int(r.fixed(4, "requisite flags"), "requisite flags")
@@ -765,12 +776,15 @@ class FiscalDocument(MskRequest):
         body = r.rest()
         if len(body) != count * RECORD_SIZE:
             raise MskFrameError(f"0x53 announces {count} requisites ({count * RECORD_SIZE} bytes), "
-                                f"carries {len(body)} bytes")
+                                f"carries {len(body)} bytes",
+                                message_ru=f"0x53 объявляет {count} реквизитов ({count * RECORD_SIZE} байт), а "
+                                           f"передаёт {len(body)} байт")
         records = tuple(decode_record(body[i:i + RECORD_SIZE]) for i in range(0, len(body), RECORD_SIZE))
         try:
             kind = DocumentType(doc_type)
         except ValueError as exc:
-            raise MskFrameError(f"unknown 0x53 document type {doc_type}") from exc
+            raise MskFrameError(f"unknown 0x53 document type {doc_type}",
+                                message_ru=f"неизвестный тип документа 0x53: {doc_type}") from exc
         zero_pad = len(raw_count) == 3 and raw_count.startswith(b"0")
         return cls(kind, flags, records, zero_pad)
 
@@ -1009,7 +1023,8 @@ def decode_answer(body: bytes, expected: int | None = None, *, check: bool = Tru
     """
     frame = parse_answer(body)
     if expected is not None and frame.command not in (expected, ERROR_COMMAND):
-        raise MskFrameError(f"answer for command {frame.command:#04x}, expected {expected:#04x}")
+        raise MskFrameError(f"answer for command {frame.command:#04x}, expected {expected:#04x}",
+                            message_ru=f"ответ на команду {frame.command:#04x}, ожидался на {expected:#04x}")
     answer = Answer(frame.command, KkmStatus.from_word(frame.status), frame.result, PrinterStatus(frame.printer),
                     None, frame.data)
     if not answer.ok:

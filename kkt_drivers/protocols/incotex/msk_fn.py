@@ -77,7 +77,9 @@ def _read_dt(r: FieldReader) -> dt.datetime | None:
         return dt.datetime(int(raw_date[4:]), int(raw_date[2:4]), int(raw_date[:2]),
                            int(raw_time[:2]), int(raw_time[2:4]), int(raw_time[4:]))
     except ValueError as exc:
-        raise MskFrameError(f"MS-K date/time not DDMMYYYY/HHMMSS: {raw_date!r} {raw_time!r}") from exc
+        raise MskFrameError(f"MS-K date/time not DDMMYYYY/HHMMSS: {raw_date!r} {raw_time!r}",
+                            message_ru=f"дата и время МС-К не в формате DDMMYYYY/HHMMSS: {raw_date!r} "
+                                       f"{raw_time!r}") from exc
 
 
 def _date_field(value: dt.date | None) -> bytes:
@@ -93,7 +95,8 @@ def _read_date(r: FieldReader) -> dt.date | None:
             raise ValueError
         return dt.date(int(raw[4:]), int(raw[2:4]), int(raw[:2]))
     except ValueError as exc:
-        raise MskFrameError(f"MS-K date not DDMMYYYY: {raw!r}") from exc
+        raise MskFrameError(f"MS-K date not DDMMYYYY: {raw!r}",
+                            message_ru=f"дата МС-К не в формате DDMMYYYY: {raw!r}") from exc
 
 
 def _flag(value: bool) -> bytes:
@@ -103,7 +106,8 @@ def _flag(value: bool) -> bytes:
 def _read_flag(r: FieldReader, name: str) -> bool:
     raw = r.fixed(1, name)
     if raw not in (b"0", b"1"):
-        raise MskFrameError(f"MS-K {name}: expected 0 or 1, got {raw!r}")
+        raise MskFrameError(f"MS-K {name}: expected 0 or 1, got {raw!r}",
+                            message_ru=f"МС-К {name}: ожидалось 0 или 1, получено {raw!r}")
     return raw == b"1"
 
 
@@ -124,7 +128,8 @@ def _unhex(raw: bytes, name: str) -> bytes:
             raise ValueError
         return bytes.fromhex(raw.decode("ascii"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise MskFrameError(f"MS-K {name}: not an even number of hex digits: {raw[:32]!r}") from exc
+        raise MskFrameError(f"MS-K {name}: not an even number of hex digits: {raw[:32]!r}",
+                            message_ru=f"МС-К {name}: нечётное число шестнадцатеричных цифр: {raw[:32]!r}") from exc
 
 
 # -- requests ---------------------------------------------------------------------------------------
@@ -234,7 +239,8 @@ class KktServerSettings(MskRequest):
         address = r.fixed(40, "address")
         r.expect_end("U")
         if server_id and not server_id.isdigit():
-            raise MskFrameError(f"MS-K server ID must be digits, got {server_id!r}")
+            raise MskFrameError(f"MS-K server ID must be digits, got {server_id!r}",
+                                message_ru=f"ID сервера МС-К должен состоять из цифр, получено {server_id!r}")
         return cls(write, server_id.decode("ascii"), address.decode("ascii", "replace"))
 
 
@@ -271,7 +277,8 @@ class WriteRequisite(MskRequest):
         value = _unhex(r.variable("value"), "requisite value")
         r.expect_end("W")
         if len(value) > MAX_REQUISITE:
-            raise MskFrameError(f"MS-K requisite value of {len(value)} bytes")
+            raise MskFrameError(f"MS-K requisite value of {len(value)} bytes",
+                                message_ru=f"значение реквизита МС-К из {len(value)} байт")
         return cls(tag, value)
 
 
@@ -300,7 +307,8 @@ class KktServerQuery(MskRequest):
         try:
             return cls(KktServerAction(action))
         except ValueError as exc:
-            raise MskFrameError(f"unknown «Сервер ККТ» action {action}") from exc
+            raise MskFrameError(f"unknown «Сервер ККТ» action {action}",
+                                message_ru=f"неизвестное действие «Сервера ККТ» {action}") from exc
 
 
 class RegistrationKind(enum.IntEnum):
@@ -336,7 +344,8 @@ class Register(MskRequest):
         try:
             return cls(RegistrationKind(kind), reasons)
         except ValueError as exc:
-            raise MskFrameError(f"unknown registration kind {kind}") from exc
+            raise MskFrameError(f"unknown registration kind {kind}",
+                                message_ru=f"неизвестный вид регистрации {kind}") from exc
 
 
 @dataclass(frozen=True)
@@ -437,7 +446,7 @@ class FnDocumentData(AnswerData):
         doc_type = _int(r.fixed(3, "type"), "type")
         when = _read_dt(r)
         if when is None:
-            raise MskFrameError("MS-K document without a date")
+            raise MskFrameError("MS-K document without a date", message_ru="документ МС-К без даты")
         sign = _int(r.fixed(10, "fiscal sign"), "fiscal sign")
         shift = _int(r.fixed(5, "shift"), "shift")
         receipt = _int(r.fixed(5, "receipt"), "receipt")
@@ -469,7 +478,8 @@ class TlvChunk(AnswerData):
         chunk = _unhex(r.variable("data"), "TLV chunk")
         r.expect_end("L answer")
         if len(chunk) > TLV_READ_CHUNK or offset + len(chunk) > size:
-            raise MskFrameError(f"MS-K TLV chunk of {len(chunk)} bytes at {offset} of {size}")
+            raise MskFrameError(f"MS-K TLV chunk of {len(chunk)} bytes at {offset} of {size}",
+                                message_ru=f"фрагмент TLV МС-К из {len(chunk)} байт со смещением {offset} из {size}")
         return cls(size, offset, chunk)
 
 
@@ -703,7 +713,8 @@ def parse_document(records: Sequence[Record]) -> ParsedDocument:
             if record.flags & TLV_OF_DOCUMENT:
                 document_tlv += chunk
             elif not positions:
-                raise MskFrameError("a position's TLV record comes before any price line")
+                raise MskFrameError("a position's TLV record comes before any price line",
+                                    message_ru="запись TLV позиции идёт раньше строки с ценой")
             else:
                 last = positions[-1]
                 positions[-1] = Position(last.price, last.name, last.tlv + chunk)

@@ -141,21 +141,25 @@ class FieldReader:
     def fixed(self, width: int, name: str = "field") -> bytes:
         end = self._pos + width
         if end >= len(self._data):
-            raise MskFrameError(f"MS-K {name}: needs {width} bytes and a terminator, {self.remaining} left")
+            raise MskFrameError(f"MS-K {name}: needs {width} bytes and a terminator, {self.remaining} left",
+                                message_ru=f"МС-К {name}: нужно {width} байт и терминатор, осталось {self.remaining}")
         raw = self._data[self._pos:end]
         if self._data[end] != SEP:
             raise MskFrameError(f"MS-K {name}: byte after its {width}-byte width is "
-                                f"{self._data[end]:02X}, not the NUL terminator")
+                                f"{self._data[end]:02X}, not the NUL terminator",
+                                message_ru=f"МС-К {name}: байт после поля шириной {width} байт равен "
+                                           f"{self._data[end]:02X}, а не терминатору NUL")
         value, _, padding = raw.partition(b"\x00")
         if padding.strip(b"\x00"):
-            raise MskFrameError(f"MS-K {name}: data after the NUL padding in {raw!r}")
+            raise MskFrameError(f"MS-K {name}: data after the NUL padding in {raw!r}",
+                                message_ru=f"МС-К {name}: данные после дополнения NUL в {raw!r}")
         self._pos = end + 1
         return value
 
     def variable(self, name: str = "field") -> bytes:
         end = self._data.find(b"\x00", self._pos)
         if end < 0:
-            raise MskFrameError(f"MS-K {name}: no NUL terminator")
+            raise MskFrameError(f"MS-K {name}: no NUL terminator", message_ru=f"МС-К {name}: нет терминатора NUL")
         value = self._data[self._pos:end]
         self._pos = end + 1
         return value
@@ -168,7 +172,9 @@ class FieldReader:
     def expect_end(self, what: str = "data") -> None:
         if not self.at_end():
             raise MskFrameError(f"MS-K {what}: {self.remaining} unexpected bytes at the end: "
-                                f"{self._data[self._pos:self._pos + 16]!r}")
+                                f"{self._data[self._pos:self._pos + 16]!r}",
+                                message_ru=f"МС-К {what}: {self.remaining} лишних байт в конце: "
+                                           f"{self._data[self._pos:self._pos + 16]!r}")
 
 
 # -- request and answer bodies -----------------------------------------------------------------
@@ -230,25 +236,29 @@ def encode_answer(command: int, status: int, result: int, printer: int, data: by
 
 def _hex(raw: bytes, what: str) -> int:
     if not raw or any(b not in _HEX for b in raw):
-        raise MskFrameError(f"MS-K answer {what} is not hex digits: {raw!r}")
+        raise MskFrameError(f"MS-K answer {what} is not hex digits: {raw!r}",
+                            message_ru=f"в ответе МС-К {what} — не шестнадцатеричные цифры: {raw!r}")
     return int(raw, 16)
 
 
 def parse_request(body: bytes) -> RequestFrame:
     if not body:
-        raise MskFrameError("empty MS-K request")
+        raise MskFrameError("empty MS-K request", message_ru="пустой запрос МС-К")
     end = body.find(b"\x00", 1)
     if end < 0:
-        raise MskFrameError("MS-K request has no NUL after its password")
+        raise MskFrameError("MS-K request has no NUL after its password",
+                            message_ru="в запросе МС-К нет NUL после пароля")
     return RequestFrame(body[0], body[1:end], body[end + 1:])
 
 
 def parse_answer(body: bytes) -> AnswerFrame:
     """Split an answer body; the header is fixed: ``CMD 00 SSSS 00 RRRR 00 PP 00``."""
     if len(body) < 15:
-        raise MskFrameError(f"MS-K answer too short for its header: {len(body)} bytes")
+        raise MskFrameError(f"MS-K answer too short for its header: {len(body)} bytes",
+                            message_ru=f"ответ МС-К слишком короток для заголовка: {len(body)} байт")
     if body[1] != SEP or body[6] != SEP or body[11] != SEP or body[14] != SEP:
-        raise MskFrameError(f"MS-K answer header separators misplaced: {body[:15]!r}")
+        raise MskFrameError(f"MS-K answer header separators misplaced: {body[:15]!r}",
+                            message_ru=f"разделители заголовка ответа МС-К не на своих местах: {body[:15]!r}")
     return AnswerFrame(body[0], _hex(body[2:6], "status"), _hex(body[7:11], "result"),
                        _hex(body[12:14], "printer status"), body[15:])
 
