@@ -99,3 +99,25 @@ def test_the_check_sees_a_raise_without_russian(tmp_path: Path) -> None:
         "raise ValueError('x')\n", encoding="utf-8")
     assert _raises_without_russian(positions, tmp_path) == [
         ("sample.py", 1, "InvalidParameter"), ("sample.py", 4, "InvalidReceipt"), ("sample.py", 5, "ProtocolError")]
+
+
+def test_fn_frame_and_msk_command_errors_build_their_russian_text() -> None:
+    """The errors whose own ``__init__`` builds the message say it in Russian too, with the same numbers."""
+    from kkt_drivers.protocols.fn.frame import (
+        FrameCrcError,
+        FrameStartError,
+        FrameTooLongError,
+        FrameTooShortError,
+        FrameTruncatedError,
+        TrailingBytesError,
+    )
+    from kkt_drivers.protocols.incotex.msk_commands import UnknownCommand
+
+    errors: list[tuple[KktError, str]] = [
+        (FrameCrcError(0x1234, 0xABCD, 1), "1234"), (FrameTooLongError(900, 512), "900"),
+        (FrameTooShortError(), "LEN"), (FrameTruncatedError(3, 7), "3 из 7"), (FrameStartError(0x05), "05"),
+        (FrameStartError(None), "нет данных"), (TrailingBytesError(2), "2"), (UnknownCommand(0x7A), "0x7a"),
+    ]
+    for err, fact in errors:
+        assert not err.message_ru.startswith(type(err).ru_title), err.message_ru
+        assert fact in err.message_ru and any("а" <= ch <= "я" for ch in err.message_ru.lower()), err.message_ru

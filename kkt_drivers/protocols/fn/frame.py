@@ -72,7 +72,8 @@ class FnFrameError(FrameError):
 
 class FrameCrcError(FnFrameError):
     def __init__(self, expected: int, received: int, code: int) -> None:
-        super().__init__(f"FN frame CRC mismatch: computed {expected:04X}, received {received:04X}")
+        super().__init__(f"FN frame CRC mismatch: computed {expected:04X}, received {received:04X}",
+                         message_ru=f"кадр ФН: CRC не совпадает, вычислено {expected:04X}, получено {received:04X}")
         self.expected = expected
         self.received = received
         self.code = code
@@ -80,7 +81,8 @@ class FrameCrcError(FnFrameError):
 
 class FrameTooLongError(FnFrameError):
     def __init__(self, length: int, limit: int) -> None:
-        super().__init__(f"FN frame LEN {length} exceeds the limit {limit}")
+        super().__init__(f"FN frame LEN {length} exceeds the limit {limit}",
+                         message_ru=f"кадр ФН: LEN {length} больше предела {limit}")
         self.length = length
         self.limit = limit
 
@@ -89,26 +91,28 @@ class FrameTooShortError(FnFrameError):
     """``LEN`` is 0, so the frame has no command/answer byte."""
 
     def __init__(self) -> None:
-        super().__init__("FN frame LEN is 0 (no code byte)")
+        super().__init__("FN frame LEN is 0 (no code byte)", message_ru="кадр ФН: LEN равен 0 (нет байта кода)")
 
 
 class FrameTruncatedError(FnFrameError):
     def __init__(self, have: int, need: int | None) -> None:
         need_text = "?" if need is None else str(need)
-        super().__init__(f"FN frame cut short: {have} of {need_text} bytes")
+        super().__init__(f"FN frame cut short: {have} of {need_text} bytes",
+                         message_ru=f"кадр ФН оборван: {have} из {need_text} байт")
         self.have = have
         self.need = need
 
 
 class FrameStartError(FnFrameError):
     def __init__(self, byte: int | None) -> None:
-        super().__init__("empty input" if byte is None else f"FN frame starts with {byte:02X}, not 04")
+        super().__init__("empty input" if byte is None else f"FN frame starts with {byte:02X}, not 04",
+                         message_ru="нет данных" if byte is None else f"кадр ФН начинается с {byte:02X}, а не с 04")
         self.byte = byte
 
 
 class TrailingBytesError(FnFrameError):
     def __init__(self, extra: int) -> None:
-        super().__init__(f"{extra} bytes follow the FN frame")
+        super().__init__(f"{extra} bytes follow the FN frame", message_ru=f"после кадра ФН лишние байты: {extra}")
         self.extra = extra
 
 

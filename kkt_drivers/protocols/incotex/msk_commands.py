@@ -959,7 +959,7 @@ class UnknownCommand(MskFrameError):
     """A request letter no declaration knows (a device answers 001D «нет такой команды»)."""
 
     def __init__(self, code: int) -> None:
-        super().__init__(f"unknown MS-K command {code:#04x}")
+        super().__init__(f"unknown MS-K command {code:#04x}", message_ru=f"неизвестная команда МС-К {code:#04x}")
         self.code = code
 
 
