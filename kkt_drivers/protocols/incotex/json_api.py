@@ -555,12 +555,19 @@ def _obj(value: Any, what: str) -> dict[str, Any]:
     return {str(k).lower(): v for k, v in value.items()}
 
 
+#: the largest number or count an answer may carry (document numbers are 32-bit in the ФН)
+MAX_COUNT = 0xFFFFFFFF
+
+
 def _int_or_none(value: Any, what: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise JsonValueError(f"{what}: expected an integer, got {value!r}",
                              message_ru=f"{what}: ожидалось целое число, получено {value!r}")
+    if not 0 <= value <= MAX_COUNT:  # every integer of these answers is a number or a count
+        raise JsonValueError(f"{what}: expected 0..{MAX_COUNT}, got {value}",
+                             message_ru=f"{what}: ожидалось от 0 до {MAX_COUNT}, получено {value}")
     return value
 
 

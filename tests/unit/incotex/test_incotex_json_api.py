@@ -203,6 +203,14 @@ def test_status_answer_with_a_wrong_type_is_refused() -> None:
         api.parse_status(response)
 
 
+@pytest.mark.parametrize("number", [-1, 2**32])
+def test_status_answer_with_a_number_no_fn_can_hold_is_refused(number: int) -> None:
+    """Found by the long fuzz: a garbled answer with lastDoc.num -1 was taken as the last document number."""
+    response = api.decode_response(json.dumps({"result": 0, "fnInfo": {"lastDoc": {"num": number}}}).encode())
+    with pytest.raises(JsonValueError, match=r"fnInfo\.lastDoc\.num"):
+        api.parse_status(response)
+
+
 def test_fiscal_result_answer() -> None:
     response = api.decode_response(b'{"result": 0, "shiftNum": 3, "checkNum": 14, "fiscalDocNum": 201, '
                                    b'"fiscalSign": 3849203311, "dateTime": "2024-05-06T10:11:00"}')
