@@ -385,3 +385,13 @@ def test_names_outside_cp1251_are_refused_before_any_byte(ready: Kkt) -> None:
     assert sent == []
     assert ready.sell(Receipt(items=(Item('Кофе "Арабика" №5 - 250 г', 100),),
                               payments=(Payment(PaymentType.CASH, 100),), taxation=TaxationSystem.OSN))
+
+
+def test_a_position_past_the_five_byte_receipt_total_is_refused_with_48h(ready: Kkt) -> None:
+    """Found by the long fuzz: a receipt whose total did not fit the register's 5-byte sums was made, and then the
+    ФН search answer (FF0Ah) could not carry it. A real register refuses the position: «Переполнение итога чека»."""
+    d = driver(ready)
+    d.begin_receipt(ReceiptType.SELL, correction=False, taxation=TaxationSystem.OSN, cashier=Cashier())
+    d.add_position(Item("Слиток", 0xFF_FFFF_FFFF // 2, Decimal(1), VatRate.VAT_22))
+    refused(0x48, d.add_position, Item("Слиток", 0xFF_FFFF_FFFF // 2 + 2, Decimal(1), VatRate.VAT_22))
+    d.cancel_receipt()

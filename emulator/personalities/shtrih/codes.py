@@ -21,6 +21,9 @@ E_INTERNAL = 0x39  # Внутренняя ошибка ПО ККТ (the answer w
 E_SHIFT_OPEN = 0x3C  # Смена открыта – операция невозможна
 E_SHIFT_CLOSED = 0x3D  # Смена не открыта – операция невозможна
 E_UNDERPAID = 0x45  # Сумма всех типов оплаты меньше итога чека
+E_TOTAL_OVERFLOW = 0x48  # Переполнение итога чека
+#: a receipt total the register's 5-byte sums (and the ФН's search answer) can carry
+MAX_TOTAL = 0xFF_FFFF_FFFF
 E_NO_CASH = 0x46  # Не хватает наличности в кассе
 E_RECEIPT_TYPE = 0x49  # Операция невозможна в открытом чеке данного типа
 E_RECEIPT_OPEN = 0x4A  # Открыт чек – операция невозможна

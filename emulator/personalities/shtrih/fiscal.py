@@ -33,8 +33,10 @@ from .codes import (
     E_SHIFT_CLOSED,
     E_SHIFT_EXPIRED,
     E_SHIFT_OPEN,
+    E_TOTAL_OVERFLOW,
     E_UNDERPAID,
     E_ZERO_TOTAL,
+    MAX_TOTAL,
     shtrih_code,
 )
 from .receipt import CORRECTION_FLAG, TYPE_BY_OPERATION, OpenReceipt, PendingDocument, split_tlvs
@@ -61,6 +63,12 @@ CURRENT_DOCUMENT = {"registration": 0x01, "open_shift": 0x02, "close_shift": 0x0
 RECEIPT_DOCUMENT, CORRECTION_DOCUMENT, REREGISTRATION_DOCUMENT = 0x04, 0x14, 0x12
 FFD_BY_CODE = {2: "1.05", 4: "1.2"}
 
+
+
+def _check_total(receipt: Any, amount: int) -> None:
+    """A position that would take the receipt's total past the register's 5-byte sums is refused (48h)."""
+    if amount > MAX_TOTAL or sum(item.amount for item in receipt.items) + amount > MAX_TOTAL:
+        raise Refusal(E_TOTAL_OVERFLOW)
 
 class Refusal(Exception):
     """A handler refuses the command with a Shtrih error code."""
@@ -319,6 +327,7 @@ class FiscalHandlers:
             if receipt.correction:
                 raise Refusal(E_RECEIPT_TYPE)
             amount = (req.price * req.quantity + 500) // 1000
+            _check_total(receipt, amount)
             receipt.items.append(ItemData(name=self._name(req.text.strip()) or "ТОВАР", price=req.price,
                                           quantity_milli=req.quantity, amount=amount, vat=self._vat(vat)))
             receipt.operations += 1
@@ -346,6 +355,7 @@ class FiscalHandlers:
         amount = gross if req.amount == NOT_GIVEN else req.amount
         if amount > gross + 1 or (self.tables.number((17, 1, 3)) == 0 and abs(amount - gross) > 1):
             raise Refusal(E_PARAMETERS)
+        _check_total(receipt, amount)
         receipt.items.append(ItemData(
             name=self._name(req.name), price=req.price, quantity_milli=req.quantity // 1000, amount=amount,
             vat=self._vat(vat), payment_method=req.payment_method, payment_subject=req.payment_object,
