@@ -395,3 +395,11 @@ def test_a_position_past_the_five_byte_receipt_total_is_refused_with_48h(ready: 
     d.add_position(Item("Слиток", 0xFF_FFFF_FFFF // 2, Decimal(1), VatRate.VAT_22))
     refused(0x48, d.add_position, Item("Слиток", 0xFF_FFFF_FFFF // 2 + 2, Decimal(1), VatRate.VAT_22))
     d.cancel_receipt()
+
+
+def test_a_correction_by_amounts_past_the_five_byte_total_is_refused_with_48h(ready: Kkt) -> None:
+    """Also found by the long fuzz: a correction's total is the sum of its 16 payments, each of 5 bytes."""
+    d = driver(ready)
+    d.begin_receipt(ReceiptType.SELL, correction=True, taxation=TaxationSystem.OSN, cashier=Cashier())
+    refused(0x48, d.close_receipt_v2, [0xFF_FFFF_FFFF, 0xFF_FFFF_FFFF] + [0] * 14, password=1)
+    d.cancel_receipt()

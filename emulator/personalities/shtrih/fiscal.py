@@ -407,6 +407,8 @@ class FiscalHandlers:
         total = paid if by_amounts else receipt.total
         if not receipt.items and not receipt.correction:
             raise Refusal(E_ZERO_TOTAL)
+        if total > MAX_TOTAL or paid > MAX_TOTAL:  # the sums of 16 payments may add up past 5 bytes
+            raise Refusal(E_TOTAL_OVERFLOW)
         if paid < total:
             raise Refusal(E_UNDERPAID)
         if paid - cash > total:
@@ -500,6 +502,8 @@ class FiscalHandlers:
         pending = self._pending_correction()
         if operation not in (1, 2, 3, 4) or sum(payments) != total or correction_type not in (0, 1):
             raise Refusal(E_FN_PARAMETER)
+        if total > MAX_TOTAL:
+            raise Refusal(E_TOTAL_OVERFLOW)
         receipt = OpenReceipt(TYPE_BY_OPERATION[operation], True, self.operator, tags=list(pending.tags))
         data_basis = receipt.basis(self.clock.now().date())
         cashier = pending.text(1021) or self.operator_name(self.operator)
