@@ -65,9 +65,9 @@ FFD_BY_CODE = {2: "1.05", 4: "1.2"}
 
 
 
-def _check_total(receipt: Any, amount: int) -> None:
+def _check_total(receipt: OpenReceipt, amount: int) -> None:
     """A position that would take the receipt's total past the register's 5-byte sums is refused (48h)."""
-    if amount > MAX_TOTAL or sum(item.amount for item in receipt.items) + amount > MAX_TOTAL:
+    if receipt.total + amount > MAX_TOTAL:
         raise Refusal(E_TOTAL_OVERFLOW)
 
 class Refusal(Exception):
