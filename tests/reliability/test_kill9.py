@@ -1,6 +1,10 @@
 """``kill -9`` of ``kkt-emu`` at random moments while a client sells: the archive is whole every time, every
 sale the driver reported exists with its own content, and a document the driver did not report exists only
 for the one operation in flight — which the driver reported as ``UnknownOutcome``, never as a failure.
+
+After every kill, while the emulator is dead, the archive file is checked directly (SQLite integrity, numbers
+without a gap, every earlier document unchanged); after the restart the new documents are read back through the
+driver, and at the end the whole archive once more. Each kill costs the same however big the archive grows.
 """
 
 from __future__ import annotations
@@ -8,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -52,13 +57,37 @@ def _sale_of(decoded: Any) -> int | None:
     return None
 
 
-def _verify(url: str, sales: dict[int, int], counts: Counter[str]) -> int:
-    """Read the whole archive back through a fresh connection: every document whole and numbered in order;
-    ``sales`` (document number -> sale number) learns the receipts made since. Returns the last number."""
+def _check_file(state: Path, seen: dict[int, bytes], counts: Counter[str]) -> None:
+    """While the emulator is dead, read its archive file directly (plain ``sqlite3``, not the emulator's code):
+    the database passes SQLite's integrity check, the documents are numbered 1..N without a gap, and every
+    document seen after an earlier kill is still there with the same bytes. ``seen`` learns the new ones."""
+    db = sqlite3.connect(f"{(state / 'fn.sqlite').resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            counts["file_corrupt"] += 1
+        rows = db.execute("SELECT number, tlv FROM documents ORDER BY number").fetchall()
+    finally:
+        db.close()
+    numbers = [number for number, _ in rows]
+    if numbers != list(range(1, len(numbers) + 1)):
+        counts["gap"] += 1
+    present = {number: bytes(tlv) for number, tlv in rows}
+    for number, tlv in seen.items():
+        if present.get(number) != tlv:
+            counts["changed"] += 1  # a document committed before an earlier kill is gone or different
+    for number, tlv in present.items():
+        seen.setdefault(number, tlv)
+
+
+def _verify(url: str, first: int, sales: dict[int, int], counts: Counter[str]) -> int:
+    """Read the documents from ``first`` on back through a fresh connection: each whole and numbered in order;
+    ``sales`` (document number -> sale number) learns the receipts among them. Leaves the device ready to sell
+    (no receipt open, shift open). Returns the ФН's last document number."""
     with Kkt.open(url) as kkt:
         last = kkt.fn_status().last_document_number
-        for number in range(1, last + 1):
+        for number in range(first, last + 1):
             decoded = decode_document(kkt.document(number).tlv)
+            counts["read_back"] += 1
             if decoded.get(1040) != number or missing_mandatory(decoded):
                 counts["broken"] += 1
             if decoded.get(1054) == 1 and number not in sales:
@@ -82,8 +111,9 @@ def run_kills(state: Path, rounds: int, seed: int) -> Counter[str]:
     reported: dict[int, int] = {}  # sale number -> the document the driver reported for it
     unknown: set[int] = set()  # sales the driver reported as UnknownOutcome
     sales: dict[int, int] = {}  # document number -> sale number, as the archive says
+    seen: dict[int, bytes] = {}  # document number -> its bytes in the archive file, as first seen
     sale = 0
-    _verify(url, sales, counts)
+    verified = _verify(url, 1, sales, counts)
     for _ in range(rounds):
         killer = threading.Timer(rng.uniform(0.0, 0.25), proc.send_signal, (signal.SIGKILL,))
         try:
@@ -107,13 +137,22 @@ def run_kills(state: Path, rounds: int, seed: int) -> Counter[str]:
         killer.join()
         proc.wait(10)
         counts["kills"] += 1
+        _check_file(state, seen, counts)
         proc, url = _start(state)
-        _verify(url, sales, counts)
+        verified = _verify(url, verified + 1, sales, counts)
+    # At the end the whole archive once more through the driver, against the bytes the file held.
+    counts["read_back"] = 0
+    final: dict[int, int] = {}
+    _verify(url, 1, final, counts)
+    if final != sales:
+        counts["changed"] += 1
     proc.send_signal(signal.SIGTERM)
     proc.wait(10)
+    _check_file(state, seen, counts)
     made = Counter(sales.values())
     counts["duplicate"] = sum(1 for n in made.values() if n > 1)
     counts["documents"] = len(sales)
+    counts["documents_total"] = len(seen)
     for sold in sales.values():
         if sold not in reported and sold not in unknown:
             counts["lost"] += 1  # made, but the driver said it failed
@@ -130,5 +169,6 @@ def test_kill_9_at_random_moments(tmp_path: Path, scale: Scale) -> None:
     counts = run_kills(tmp_path / "device", scale.size(6, 1000), scale.seed)
     report("kill-9", dict(counts))
     assert counts["kills"] == scale.size(6, 1000) and counts["sold"] > 0
-    for bad in ("broken", "phantom", "wrong", "duplicate", "lost"):
+    assert counts["read_back"] == counts["documents_total"] > 0
+    for bad in ("broken", "phantom", "wrong", "duplicate", "lost", "file_corrupt", "gap", "changed"):
         assert counts[bad] == 0, (bad, dict(counts))
