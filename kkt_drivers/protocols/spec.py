@@ -70,6 +70,16 @@ class CommandSpec:
         if len(data) < minimum:
             raise cs.StreamError(f"{self.label}: {which} needs at least {minimum} bytes, got {len(data)}")
 
+    def exact_request_size(self) -> int | None:
+        """The request's size when every request has the same size (``None`` for variable-length ones)."""
+        key = "request:exact"
+        if key not in self._compiled:
+            try:
+                self._compiled[key] = int(self.request.sizeof())
+            except cs.SizeofError:
+                self._compiled[key] = None
+        return self._compiled[key]  # type: ignore[no-any-return]
+
     @property
     def label(self) -> str:
         return f"{self.code.hex().upper()} {self.name}"

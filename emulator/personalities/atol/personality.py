@@ -213,7 +213,8 @@ class AtolPersonality(FiscalHandlers):
             return self._refuse(spec, E_LENGTH)  # too short
         except cs.ConstructError:
             return self._refuse(spec, E_BAD_PASSWORD if spec is c.ENTER_MODE else E_FORMAT)  # not BCD, etc.
-        if spec.build_params(request) != params:
+        size = spec.exact_request_size()
+        if (len(params) != size) if size is not None else (spec.build_params(request) != params):
             return self._refuse(spec, E_LENGTH)  # trailing bytes
         try:
             fields = self._handlers[spec.code](request)
