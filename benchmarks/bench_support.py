@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from kkt_emu.attach.echo import EchoConnection
 from kkt_emu.attach.loop import Endpoint, ServerLoop
@@ -201,11 +202,12 @@ class InMemoryEcho(Transport):
 
     address = "echo://inprocess"
 
-    def __init__(self) -> None:
-        self._conn: EchoConnection | None = None
+    def __init__(self, peer: Callable[[], Any] = EchoConnection) -> None:
+        self._peer = peer
+        self._conn: Any = None
 
     def open(self) -> None:
-        self._conn = EchoConnection()
+        self._conn = self._peer()
 
     def close(self) -> None:
         self._conn = None
@@ -258,12 +260,13 @@ class EchoClient:
 
 
 @contextmanager
-def echo_transport(attachment: str) -> Iterator[Transport]:
-    """An open transport of the kind the driver uses for ``attachment``, connected to an echo."""
+def echo_transport(attachment: str, peer: Callable[[], Any] = EchoConnection) -> Iterator[Transport]:
+    """An open transport of the kind the driver uses for ``attachment``, connected to an echo (or to another
+    ``peer`` with the echo's interface, served the same way)."""
     with ExitStack() as stack:
         transport: Transport
         if attachment == "inprocess":
-            transport = InMemoryEcho()
+            transport = InMemoryEcho(peer)
         elif attachment == "pty":
             master, slave = os.openpty()
             stack.callback(os.close, slave)
@@ -272,7 +275,7 @@ def echo_transport(attachment: str) -> Iterator[Transport]:
             tty.setraw(slave)
             os.set_blocking(master, False)
             loop, _ = _own_loop(stack, "bench-echo-pty")
-            loop.add_endpoint(Endpoint(master, EchoConnection(), keep_open=True))
+            loop.add_endpoint(Endpoint(master, peer(), keep_open=True))
             transport = SerialTransport(os.ttyname(slave))
         elif attachment == "tcp":
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -281,7 +284,7 @@ def echo_transport(attachment: str) -> Iterator[Transport]:
             sock.listen(8)
             port = sock.getsockname()[1]
             loop, _ = _own_loop(stack, "bench-echo-tcp")
-            loop.add_listener(sock, lambda client: Endpoint(client.fileno(), EchoConnection(), sock=client))
+            loop.add_listener(sock, lambda client: Endpoint(client.fileno(), peer(), sock=client))
             transport = TcpTransport("127.0.0.1", port)
         else:
             raise ValueError(attachment)

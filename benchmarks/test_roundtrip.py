@@ -49,10 +49,14 @@ from bench_support import (  # Turn, EchoClient, echo_transport: imported from h
     emulator_url,
     plan_from_events,
 )
+from minimal_v3 import MinimalV3Client, MinimalV3Device
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from kkt_drivers import connect
 from kkt_drivers.drivers.atol import AtolDriver
+from kkt_drivers.drivers.atol.types import ModeState
+from kkt_drivers.protocols.atol import commands as c
+from kkt_drivers.protocols.atol.framer_v3 import AtolV3Framer
 from kkt_drivers.transport.base import Transport
 
 ATTACHMENTS = ("inprocess", "pty", "tcp")
@@ -135,3 +139,47 @@ def test_roundtrip_echo(benchmark: BenchmarkFixture, open_echo: Callable[[str], 
     benchmark(client.exchange)
     assert client.read_back == client.written - client.owed
     assert client.owed == client.unwaited_tail()
+
+
+# -- the floor: a hand-written v3 status exchange (benchmarks/minimal_v3.py) ----------------------
+
+
+def _minimal_cases() -> list[object]:
+    return [pytest.param(attachment, id=f"{attachment}-v3",
+                         marks=pytest.mark.benchmark(group=f"roundtrip-{attachment}-v3"))
+            for attachment in ATTACHMENTS]
+
+
+@pytest.mark.parametrize("attachment", _minimal_cases())
+def test_roundtrip_minimal(benchmark: BenchmarkFixture, attachment: str) -> None:
+    """The same status exchange by a hand-written client and device (no construct, no layers): what any Python
+    implementation pays on top of the echo. ``median(driver) / median(minimal)`` is the price of our layers."""
+    with echo_transport(attachment, MinimalV3Device) as transport:
+        client = MinimalV3Client(transport)
+        first = client.status()
+        when, flags, serial, mode = benchmark(client.status)
+    assert (flags, serial, mode) == first[1:] and abs((when - first[0]).total_seconds()) < 600
+
+
+def test_minimal_matches_driver_bytes(exchange_plans: dict[str, ExchangePlan]) -> None:
+    """The floor moves the driver's own bytes: its request chunk is the driver's, byte for byte, and its device's
+    answer parses through our 3F declaration to what the emulator reports."""
+    chunk = exchange_plans["v3"].turns[0].data  # FE 02 00 <pid> C2 <tid-1> <crc> FE 06 00 <pid+1> C1 03 <tid> ...
+    client = MinimalV3Client(None)
+    client.packet_id, client.tid = chunk[3], chunk[5]
+    assert client.request() == chunk
+    device = MinimalV3Device()
+    device.receive(chunk)
+    framer = AtolV3Framer()
+    packets = framer.feed(device.take_output())
+    assert [p.data[:1] for p in packets] == [b"\xa3", b"\xa1", b"\xa6"]
+    result = packets[-1]
+    assert result.packet_id == 0xF0 and result.data[1] == chunk[12]
+    parsed = c.STATUS.parse_data(result.data[3:])  # after A6 <tid> and the answer code 44
+    emulated = connect("emu://atol?transport=v3")
+    try:
+        status = emulated.status()
+    finally:
+        emulated.close()
+    assert f"{parsed.serial_number:08d}" == status.serial_number and parsed.model == status.model
+    assert ModeState.from_byte(parsed.mode) == status.mode and parsed.flags.shift_open == status.shift_open

@@ -47,17 +47,27 @@ class CommandSpec:
 
     # Compiled construct code raises plain ``struct.error`` on short input and build raises a bare
     # ``KeyError`` for a missing field; every failure leaves these methods as a construct error.
+    # A command without parameters (or an answer without data) skips construct: nothing to build, and parsing
+    # gives an empty container whatever follows (as the compiled empty ``Struct`` does).
     def build_params(self, params: dict[str, Any]) -> bytes:
+        if self.request is EMPTY:
+            return b""
         return _guard(self._schema("request").build, params)  # type: ignore[no-any-return]
 
     def parse_params(self, data: bytes) -> Any:
+        if self.request is EMPTY:
+            return cs.Container()
         self._check_size("request", data)
         return _guard(self._schema("request").parse, data)
 
     def build_data(self, fields: dict[str, Any]) -> bytes:
+        if self.response is EMPTY:
+            return b""
         return _guard(self._schema("response").build, fields)  # type: ignore[no-any-return]
 
     def parse_data(self, data: bytes) -> Any:
+        if self.response is EMPTY:
+            return cs.Container()
         self._check_size("response", data)
         return _guard(self._schema("response").parse, data)
 
