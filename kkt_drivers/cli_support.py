@@ -69,6 +69,9 @@ def exit_code(exc: BaseException) -> int:
 
 
 def describe(exc: BaseException, lang: str) -> str:
+    if isinstance(exc, DeviceError) and lang == "ru":  # the vendor's text with the code, as in English
+        where = f" на команде {exc.command}" if exc.command else ""
+        return f"ошибка {exc.family} 0x{exc.code:02X}{where}: {exc.message_ru}"
     if isinstance(exc, KktError):
         return exc.message_ru if lang == "ru" else str(exc)
     if isinstance(exc, OSError):

@@ -66,10 +66,19 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number a register can take")
 
 
+class JsonNumber(Decimal):
+    """A JSON number with a fraction or exponent, read exactly (``99999999999999.99`` is not rounded to the
+    nearest float) and shown in messages as written."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def parse_json(text: str, what: str) -> Any:
-    """JSON text → value; a syntax error (or NaN/Infinity) is an :class:`InvalidReceipt` naming the place."""
+    """JSON text → value; a syntax error (or NaN/Infinity) is an :class:`InvalidReceipt` naming the place.
+    Numbers with a fraction are :class:`JsonNumber` (exact decimals), not floats."""
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=JsonNumber)
     except json.JSONDecodeError as exc:
         raise InvalidReceipt(what, f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
                              f"неверный JSON в строке {exc.lineno}, позиция {exc.colno}: {exc.msg}") from None
@@ -160,7 +169,7 @@ def _checked_later(error: Any, field: str) -> bool:
     pattern = _string_pattern(error.schema)
     value = error.instance
     if pattern not in (_MONEY_PATTERN, _QUANTITY_PATTERN) or isinstance(value, bool) or not isinstance(
-            value, (str, int, float)):
+            value, (str, int, float, Decimal)):
         return False
     if pattern == _MONEY_PATTERN:
         if isinstance(value, str) and not _DECIMAL.fullmatch(value):
@@ -219,7 +228,7 @@ def _schema_error(error: Any, field: str) -> InvalidReceipt:
         en = " or ".join(_TYPES.get(t, (t, t))[0] for t in wanted)
         ru = " или ".join(_TYPES.get(t, (t, t))[1] for t in wanted)
         hint_en = hint_ru = ""
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and "string" in wanted:
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and "string" in wanted:
             hint_en, hint_ru = f" (write it as text: \"{value}\")", f" (запишите строкой: \"{value}\")"
         return InvalidReceipt(field, f"must be {en}, got {value!r}{hint_en}",
                               f"должно быть {ru}, получено {value!r}{hint_ru}")

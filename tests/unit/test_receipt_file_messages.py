@@ -94,3 +94,23 @@ def test_schema_errors_are_translated(parse: Any, data: Any, field: str, words: 
     text = f"{error} {error.message_ru}"
     assert error.field == field and all(word in text for word in words), text
     assert not RAW.search(text) and re.search("[а-я]", error.message_ru), text
+
+
+def test_a_number_past_float_precision_is_read_exactly(tmp_path: Path) -> None:
+    """99999999999999.99 as a JSON number is not rounded to the nearest float (…99.98 or 100000000000000.0):
+    the limit message shows the kopecks as written."""
+    path = tmp_path / "receipt.json"
+    path.write_text('{"items": [{"name": "Хлеб", "price": 99999999999999.99}], '
+                    '"payments": [{"type": "cash", "amount": "1.00"}]}', encoding="utf-8")
+    for lang, words in (("en", "got 9999999999999999"), ("ru", "получено 9999999999999999")):
+        result = _kkt("--lang", lang, "sell", str(path))
+        assert result.returncode == 2 and words in result.stderr, result.stderr
+
+
+def test_a_device_error_in_russian_keeps_its_code() -> None:
+    """A refusal by the register reads the same in both languages: family, code, command, the vendor's text."""
+    path = ROOT / "examples" / "receipt.json"
+    english = _kkt("--lang", "en", "sell", str(path)).stderr.strip().splitlines()[-1]
+    russian = _kkt("--lang", "ru", "sell", str(path)).stderr.strip().splitlines()[-1]
+    assert "atol error 0xA8 on 92" in english, english  # the throwaway emulator is not registered
+    assert "ошибка atol 0xA8 на команде 92" in russian and "ККТ не фискализирована" in russian, russian
