@@ -27,7 +27,7 @@ from typing import Any
 from . import __version__, scale_cli
 from .cli_support import INTERRUPTED, INVALID, OK, language, report, run, safe_print
 from .connect import DEFAULT_DEVICE, default_device
-from .errors import ConfigurationError, KktError, Timeout, TransportError
+from .errors import ConfigurationError, DeviceError, KktError, Timeout, TransportError
 from .families import family_names, get_family
 from .jsonio import (
     correction_from_json,
@@ -38,7 +38,7 @@ from .jsonio import (
     to_jsonable,
 )
 from .kkt import Kkt
-from .types import Cashier
+from .types import Cashier, Registration
 from .url import parse_device_url, with_variant
 from .validation import InvalidReceipt
 
@@ -271,6 +271,19 @@ def _inputs(args: argparse.Namespace) -> Any:
     return None
 
 
+def _registration_hint(args: argparse.Namespace, exc: BaseException, lang: str) -> str | None:
+    """A register that refuses an FFD 1.2 registration most likely has a ФН made for FFD 1.05 (FFD 1.2 needs a
+    ФН-1.1М); the refusal's own text ("invalid command") does not say so."""
+    value = getattr(args, "value", None)
+    if not isinstance(exc, DeviceError) or not isinstance(value, Registration) or value.ffd != "1.2":
+        return None
+    if lang == "ru":
+        return ("если ФН рассчитан только на ФФД 1.05, регистрация по ФФД 1.2 отклоняется: нужен ФН-1.1М; "
+                "эмулятор с ФФД 1.2 запускается командой `kkt-emu serve --ffd 1.2`")
+    return ("a ФН made for FFD 1.05 refuses an FFD 1.2 registration (FFD 1.2 needs a ФН-1.1М); an emulator with "
+            "FFD 1.2 is started with `kkt-emu serve --ffd 1.2`")
+
+
 def _transport_hint(url: str, exc: BaseException) -> str | None:
     """Nothing answered: try the family's other link variants (ATOL's other transport) and say which answers."""
     if not isinstance(exc, (Timeout, TransportError)) or "nothing at" not in str(exc):
@@ -341,7 +354,8 @@ def _main(argv: Sequence[str] | None) -> int:
         report("kkt", exc, as_json=as_json, lang=lang, extra=extra, hint=None if as_json else known)
         return INTERRUPTED
     except Exception as exc:  # every error is reported, typed ones by their type, the rest as internal
-        return report("kkt", exc, as_json=as_json, lang=lang, hint=_transport_hint(url, exc))
+        return report("kkt", exc, as_json=as_json, lang=lang,
+                      hint=_registration_hint(args, exc, lang) or _transport_hint(url, exc))
     safe_print(json.dumps(to_jsonable(result), ensure_ascii=False) if as_json else text)
     return OK
 

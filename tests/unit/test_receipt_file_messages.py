@@ -114,3 +114,13 @@ def test_a_device_error_in_russian_keeps_its_code() -> None:
     russian = _kkt("--lang", "ru", "sell", str(path)).stderr.strip().splitlines()[-1]
     assert "atol error 0xA8 on 92" in english, english  # the throwaway emulator is not registered
     assert "ошибка atol 0xA8 на команде 92" in russian and "ККТ не фискализирована" in russian, russian
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "needs a ФН-1.1М"), ("ru", "нужен ФН-1.1М")])
+def test_an_ffd_12_registration_refused_by_an_ffd_105_fn_says_why(lang: str, words: str) -> None:
+    """The register's refusal is only «invalid command»; the CLI adds what most likely caused it and the fix."""
+    path = ROOT / "examples" / "registration-ffd12.json"
+    refused = _kkt("--lang", lang, "--device", "emu://atol", "register", str(path))
+    assert refused.returncode != 0 and words in refused.stderr and "--ffd 1.2" in refused.stderr, refused.stderr
+    accepted = _kkt("--lang", lang, "--device", "emu://atol?ffd=1.2", "register", str(path))
+    assert accepted.returncode == 0 and "ФН-1.1М" not in accepted.stderr, accepted.stderr
