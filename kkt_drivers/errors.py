@@ -11,6 +11,7 @@ site's own text where it gives one, else the class's Russian title with the Engl
 from __future__ import annotations
 
 import errno as _errno
+import os as _os
 import socket as _socket
 from typing import ClassVar
 
@@ -178,6 +179,17 @@ _OS_REASONS_RU: dict[int, str] = {
     _errno.EINVAL: "недопустимый параметр",
     _errno.ENOTTY: "это не последовательный порт (его нельзя настроить)",
 }
+
+
+def os_reason_en(exc: BaseException) -> str:
+    """The English reason of a wrapped OS or library error, said once: pyserial's own text repeats the error
+    code and path (``[Errno 2] could not open port X: [Errno 2] No such file…: 'X'``)."""
+    for error in (exc, exc.__cause__ or exc.__context__):
+        args: tuple[object, ...] = getattr(error, "args", ())
+        code = getattr(error, "errno", None) or (args[0] if len(args) == 2 and isinstance(args[1], str) else None)
+        if isinstance(code, int) and code > 0:
+            return f"{_os.strerror(code).lower()} ({_errno.errorcode.get(code, code)})"
+    return str(exc)
 
 
 def os_reason_ru(exc: BaseException) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 import serial
 
-from ..errors import ConnectionLost, DeviceNotFound, PermissionDenied, TransportError, os_reason_ru
+from ..errors import ConnectionLost, DeviceNotFound, PermissionDenied, TransportError, os_reason_en, os_reason_ru
 from .base import Transport
 
 #: URL ``parity`` values and pyserial's names for them (8 data bits and 1 stop bit always)
@@ -60,14 +60,16 @@ class SerialTransport(Transport):
             cause = exc.__cause__ or exc.__context__
             code = getattr(exc, "errno", None) or getattr(cause, "errno", None)
             if code in (errno.EACCES, errno.EPERM):
-                raise PermissionDenied(f"no permission to open {self.url}: {exc}",
+                raise PermissionDenied(f"no permission to open {self.url}: {os_reason_en(exc)}; give the user access "
+                                       "to it (on Linux, the dialout group)",
                                        message_ru=f"нет прав на порт {self.url}: дайте пользователю доступ к нему "
                                                   f"(в Linux — группа dialout)") from exc
             if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO) or "could not open port" in str(exc):
-                raise DeviceNotFound(f"cannot open {self.url}: {exc}",
+                raise DeviceNotFound(f"cannot open {self.url}: {os_reason_en(exc)}; check that the device is "
+                                     "plugged in and the port path is right",
                                      message_ru=f"порт {self.url} не найден ({os_reason_ru(exc)}): проверьте, "
                                                 f"что устройство подключено и путь к порту верен") from exc
-            raise TransportError(f"cannot open {self.url}: {exc}",
+            raise TransportError(f"cannot open {self.url}: {os_reason_en(exc)}",
                                  message_ru=f"не удалось открыть порт {self.url}: {os_reason_ru(exc)}") from exc
         except (ValueError, OSError) as exc:
             raise TransportError(f"cannot open {self.url}: {exc}",

@@ -85,8 +85,20 @@ def test_transport_classes_follow_the_url() -> None:
 
 
 def test_missing_serial_port_is_device_not_found() -> None:
-    with pytest.raises(DeviceNotFound):
+    with pytest.raises(DeviceNotFound) as caught:
         connect("atol:///dev/this-port-does-not-exist")
+    text = str(caught.value)  # the reason once, with what to do; not pyserial's text with the errno twice
+    assert text.count("/dev/this-port-does-not-exist") == 1 and text.count("ENOENT") == 1, text
+    assert "[Errno" not in text and "plugged in" in text, text
+
+
+def test_a_file_that_is_not_a_serial_port_says_so_once(tmp_path: Path) -> None:
+    plain = tmp_path / "not-a-port"
+    plain.write_bytes(b"")
+    with pytest.raises(TransportError) as caught:
+        connect(f"atol://{plain}")
+    text = str(caught.value)
+    assert "ENOTTY" in text and "[Errno" not in text and text.count(str(plain)) == 1, text
 
 
 def test_refused_tcp_connection_is_device_not_found() -> None:
