@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
-from ...core.clock import MAX_UTC_OFFSET, MIN_UTC_OFFSET, DeviceClock
 from ...core.connection import DeviceLink
 from ...core.device import ModelInfo, VirtualDevice
 from ...core.fiscal import FiscalCore, FnConfig
+from ...core.fiscal_device import open_fiscal_device
 from ...core.incidents import Incidents
 from ...core.tape import Tape
 from .link_v2 import AtolV2DeviceLink
@@ -21,8 +20,6 @@ from .tables import SettingsTables
 
 __all__ = ["DEFAULT_PROFILE", "LINK_FAULTS", "PROFILES", "AtolPersonality", "create_device", "create_link", "models"]
 
-#: a stored clock offset beyond this (seconds, about a century) is ignored
-MAX_CLOCK_OFFSET = 100 * 366 * 86400.0
 
 #: faults of ATOL's links: ``nak`` refuses the next N good v2 frames with NAK; ``sync_answers`` makes v3 answer a
 #: NeedResult task in its reply (A3/A4) instead of asynchronously on packet id F0, as a real register does;
@@ -32,36 +29,6 @@ LINK_FAULTS: dict[str, int | bool] = {"nak": 0, "async_answers": False, "sync_an
 
 def models() -> list[ModelInfo]:
     return [ModelInfo("atol", p.key, p.name, p.model) for p in PROFILES.values()]
-
-
-def _restore_clock(clock: DeviceClock, core: FiscalCore, state_dir: Path | None, utc_offset: int | None) -> None:
-    """Take the clock offset kept with the ФН archive (or a legacy ``clock.json``) and keep it there.
-
-    A value that is not a finite number of seconds within a century is ignored (the clock starts at the
-    host's time), so a bad stored value can never stop the device from starting.
-    """
-    stored = core.device_value("clock")
-    legacy = state_dir / "clock.json" if state_dir is not None else None
-    if stored is None and legacy is not None and legacy.exists():
-        try:
-            stored = json.loads(legacy.read_text())["offset"]
-        except (ValueError, KeyError, TypeError, OSError):
-            stored = None
-    if isinstance(stored, (int, float)) and not isinstance(stored, bool) and math.isfinite(stored) \
-            and abs(stored) < MAX_CLOCK_OFFSET:
-        clock.offset = float(stored)
-    zone = core.device_value("utc_offset")
-    if utc_offset is not None:
-        clock.utc_offset = utc_offset
-        core.store_device_values({"utc_offset": utc_offset})
-    elif isinstance(zone, int) and not isinstance(zone, bool) and MIN_UTC_OFFSET <= zone <= MAX_UTC_OFFSET:
-        clock.utc_offset = zone  # the device keeps its zone across restarts
-    else:
-        core.store_device_values({"utc_offset": clock.utc_offset})
-    clock.on_change = lambda offset: core.store_device_values({"clock": offset})
-    if legacy is not None and legacy.exists():
-        core.store_device_values({"clock": clock.offset})
-        legacy.unlink()
 
 
 def _restore_tables(core: FiscalCore, state_dir: Path | None) -> SettingsTables:
@@ -86,12 +53,7 @@ def create_device(profile: str = DEFAULT_PROFILE, *, name: str = "", state_dir: 
     if profile not in PROFILES:
         raise ValueError(f"unknown ATOL model {profile!r}; known: {', '.join(PROFILES)}")
     chosen = PROFILES[profile]
-    if state_dir is not None:
-        state_dir.mkdir(parents=True, exist_ok=True)
-    clock = DeviceClock()
-    core = FiscalCore(clock, fn_config or FnConfig(),
-                      archive_path=state_dir / "fn.sqlite" if state_dir is not None else None)
-    _restore_clock(clock, core, state_dir, utc_offset)
+    clock, core = open_fiscal_device(state_dir, fn_config, utc_offset, legacy_clock="clock.json")
     tables = _restore_tables(core, state_dir)
     printer = TapePrinter(tape, tape_width or chosen.line_width) if tape is not None else None
     incidents = Incidents()

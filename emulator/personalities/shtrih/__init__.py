@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
-from ...core.clock import MAX_UTC_OFFSET, MIN_UTC_OFFSET, DeviceClock
 from ...core.connection import DeviceLink
 from ...core.device import ModelInfo, VirtualDevice
-from ...core.fiscal import FiscalCore, FnConfig
+from ...core.fiscal import FnConfig
+from ...core.fiscal_device import open_fiscal_device
 from ...core.incidents import Incidents
 from ...core.tape import Tape
 from .link import ShtrihEmulatorLink
@@ -20,8 +19,6 @@ from .tables import ShtrihTables
 __all__ = ["DEFAULT_PROFILE", "LINK_FAULTS", "PROFILES", "ShtrihPersonality", "create_device", "create_link",
            "models"]
 
-#: a stored clock offset beyond this (seconds, about a century) is ignored
-MAX_CLOCK_OFFSET = 100 * 366 * 86400.0
 #: faults of Shtrih's link: ``nak`` refuses the next N good frames with NAK
 LINK_FAULTS: dict[str, int] = {"nak": 0}
 #: 1209 code of each FFD version (table 17 field 17 «формат ФД»)
@@ -32,23 +29,6 @@ def models() -> list[ModelInfo]:
     return [ModelInfo("shtrih", p.key, p.name, p.model) for p in PROFILES.values()]
 
 
-def _restore_clock(clock: DeviceClock, core: FiscalCore, utc_offset: int | None) -> None:
-    """Take the clock offset and zone kept with the ФН archive; a bad stored value is ignored."""
-    stored = core.device_value("clock")
-    if isinstance(stored, (int, float)) and not isinstance(stored, bool) and math.isfinite(stored) \
-            and abs(stored) < MAX_CLOCK_OFFSET:
-        clock.offset = float(stored)
-    zone = core.device_value("utc_offset")
-    if utc_offset is not None:
-        clock.utc_offset = utc_offset
-        core.store_device_values({"utc_offset": utc_offset})
-    elif isinstance(zone, int) and not isinstance(zone, bool) and MIN_UTC_OFFSET <= zone <= MAX_UTC_OFFSET:
-        clock.utc_offset = zone
-    else:
-        core.store_device_values({"utc_offset": clock.utc_offset})
-    clock.on_change = lambda offset: core.store_device_values({"clock": offset})
-
-
 def create_device(profile: str = DEFAULT_PROFILE, *, name: str = "", state_dir: Path | None = None,
                   tape: Tape | None = None, tape_width: int | None = None, fn_config: FnConfig | None = None,
                   utc_offset: int | None = None) -> VirtualDevice:
@@ -56,12 +36,7 @@ def create_device(profile: str = DEFAULT_PROFILE, *, name: str = "", state_dir: 
     if profile not in PROFILES:
         raise ValueError(f"unknown Shtrih model {profile!r}; known: {', '.join(PROFILES)}")
     chosen = PROFILES[profile]
-    if state_dir is not None:
-        state_dir.mkdir(parents=True, exist_ok=True)
-    clock = DeviceClock()
-    core = FiscalCore(clock, fn_config or FnConfig(),
-                      archive_path=state_dir / "fn.sqlite" if state_dir is not None else None)
-    _restore_clock(clock, core, utc_offset)
+    clock, core = open_fiscal_device(state_dir, fn_config, utc_offset)
     tables = ShtrihTables(core, ffd_code=FFD_CODES[core.config.ffd])
     printer = TapePrinter(tape, tape_width or chosen.line_width) if tape is not None else None
     incidents = Incidents()
