@@ -61,6 +61,7 @@ __all__ = [
     "counters_stlv",
     "encode_item",
     "item_vat",
+    "read_back_chunks",
     "receipt_vat_tlvs",
     "unit_price",
     "vat_by_rate",
@@ -355,3 +356,15 @@ def assemble(
     if len(value) > limit:
         raise body.error(Code.TLV_TOO_LARGE, f"document of {len(value)} bytes exceeds {limit}", int(doc_type))
     return _HEADER.pack(int(doc_type), len(value)) + value, sign
+
+
+def read_back_chunks(stored: bytes) -> tuple[int, int, list[bytes]]:
+    """A stored document as a register hands it out piece by piece: (its document type tag, the length of its
+    body, the body's top-level TLVs one by one, each with its own tag and length)."""
+    body = stored[4:]
+    chunks, offset = [], 0
+    while offset + 4 <= len(body):
+        size = int.from_bytes(body[offset + 2:offset + 4], "little")
+        chunks.append(body[offset:offset + 4 + size])
+        offset += 4 + size
+    return int.from_bytes(stored[:2], "little"), len(body), chunks

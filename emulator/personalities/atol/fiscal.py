@@ -18,6 +18,7 @@ from kkt_drivers.protocols.common.text import decode_atol
 
 from ...core.clock import DeviceClock
 from ...core.fiscal import CorrectionData, FiscalCore, FnError, ItemData, ReceiptData, Registration
+from ...core.fiscal.documents import read_back_chunks
 from ...core.fiscal.marking import oism_answer
 from .codes import (
     E_30_DAYS,
@@ -608,15 +609,8 @@ class FiscalHandlers:
 
     def _fn_document_tlv(self, req: Any) -> dict[str, int]:
         doc = self._document(req.number)
-        outer = decode_tlv(doc.tlv)[0]
-        body = doc.tlv[4:]
-        chunks, offset = [], 0
-        while offset + 4 <= len(body):
-            size = int.from_bytes(body[offset + 2:offset + 4], "little")
-            chunks.append(body[offset:offset + 4 + size])
-            offset += 4 + size
-        self._tlv_queues[self._client] = chunks
-        return {"type": outer.tag, "size": len(body)}
+        tag, size, self._tlv_queues[self._client] = read_back_chunks(doc.tlv)
+        return {"type": tag, "size": size}
 
     def _fn_document_chunk(self, _: Any) -> dict[str, bytes]:
         queue = self._tlv_queues.get(self._client)

@@ -12,11 +12,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from kkt_drivers.ffd.tlv import decode_tlv
 from kkt_drivers.protocols.shtrih import commands as c
 from kkt_drivers.protocols.shtrih.fields import NOT_GIVEN
 
 from ...core.fiscal import CorrectionData, FiscalCore, FnError, ItemData, ReceiptData, Registration
+from ...core.fiscal.documents import read_back_chunks
 from .codes import (
     E_FN_EXPIRED,
     E_FN_NO_DATA,
@@ -626,15 +626,8 @@ class FiscalHandlers:
 
     def _request_tlv(self, req: Any) -> dict[str, int]:
         doc = self._lookup(req.document_number)
-        outer = decode_tlv(doc.tlv)[0]
-        body = doc.tlv[4:]
-        chunks, offset = [], 0
-        while offset + 4 <= len(body):
-            size = int.from_bytes(body[offset + 2:offset + 4], "little")
-            chunks.append(body[offset:offset + 4 + size])
-            offset += 4 + size
-        self._tlv_queues[self._client] = chunks
-        return {"document_type": outer.tag, "length": len(body)}
+        tag, size, self._tlv_queues[self._client] = read_back_chunks(doc.tlv)
+        return {"document_type": tag, "length": size}
 
     def _read_tlv(self, _: Any) -> dict[str, bytes]:
         queue = self._tlv_queues.get(self._client)
