@@ -6,10 +6,10 @@ import select
 import socket
 
 from ..errors import ConnectionLost, DeviceNotFound, TransportError, os_reason_ru
-from .base import Transport
+from .socket_base import SocketTransport
 
 
-class TcpTransport(Transport):
+class TcpTransport(SocketTransport):
     """A byte pipe over one TCP connection."""
 
     def __init__(self, host: str, port: int, *, connect_timeout: float = 5.0) -> None:
@@ -34,22 +34,6 @@ class TcpTransport(Transport):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setblocking(False)
         self._sock = sock
-
-    def close(self) -> None:
-        if self._sock is not None:
-            try:
-                self._sock.close()
-            finally:
-                self._sock = None
-
-    @property
-    def is_open(self) -> bool:
-        return self._sock is not None
-
-    def _require(self) -> socket.socket:
-        if self._sock is None:
-            raise TransportError(f"{self.address} is not open", message_ru=f"соединение {self.address} не открыто")
-        return self._sock
 
     def write(self, data: bytes) -> None:
         sock = self._require()

@@ -7,13 +7,13 @@ import select
 import socket
 
 from ..errors import ConnectionLost, DeviceNotFound, TransportError, os_reason_ru
-from .base import Transport
+from .socket_base import SocketTransport
 
 #: the largest datagram read (a label scale's block upload is under 600 bytes)
 MAX_DATAGRAM = 65_535
 
 
-class UdpTransport(Transport):
+class UdpTransport(SocketTransport):
     """A connected UDP socket: datagrams go to ``host:port`` and only its datagrams are read."""
 
     def __init__(self, host: str, port: int, *, local_port: int = 0) -> None:
@@ -41,22 +41,6 @@ class UdpTransport(Transport):
                                  message_ru=f"не удалось открыть {self.address}: {os_reason_ru(exc)}") from exc
         sock.setblocking(False)
         self._sock = sock
-
-    def close(self) -> None:
-        if self._sock is not None:
-            try:
-                self._sock.close()
-            finally:
-                self._sock = None
-
-    @property
-    def is_open(self) -> bool:
-        return self._sock is not None
-
-    def _require(self) -> socket.socket:
-        if self._sock is None:
-            raise TransportError(f"{self.address} is not open", message_ru=f"соединение {self.address} не открыто")
-        return self._sock
 
     def write(self, data: bytes) -> None:
         try:
