@@ -213,6 +213,11 @@ def _serve(args: argparse.Namespace) -> int:
     if args.http is not None and variant not in get_family(args.family).http_variants:
         raise _fail(f"--http serves {args.family} {', '.join(get_family(args.family).http_variants) or 'nothing'}, "
                     f"not {variant}", f"--http не подходит для {args.family} {variant}")
+    if args.pty and variant in get_family(args.family).network_only_variants:
+        raise _fail(f"{args.family} {variant} is served over --tcp or --http, not --pty: it is a network protocol "
+                    "without request ids, which a serial line cannot carry safely",
+                    f"{args.family} {variant} обслуживается через --tcp или --http, а не --pty: это сетевой протокол "
+                    "без номеров запросов, последовательная линия не может передавать его надёжно")
     if args.baud is not None and not 50 <= args.baud <= 4_000_000:
         raise _fail(f"--baud must be 50..4000000, not {args.baud}",
                     f"--baud должно быть от 50 до 4000000, а не {args.baud}")

@@ -117,6 +117,13 @@ class Family(abc.ABC):
         self.variant_options(variant)
         return self.capabilities
 
+    def variant_over_serial(self, variant: str) -> bool:
+        """Whether link ``variant`` may run over a serial line (a port or a pty). A protocol without request ids
+        that relies on dropping the connection after a failure (so that a late answer is never read as the next
+        one) cannot: a serial line keeps the late answer whatever the host does."""
+        self.variant_options(variant)
+        return True
+
     def cli_commands(self) -> Mapping[str, FamilyCommand]:
         """``kkt`` commands of this family's own (its server, its goods base…); imported only when asked."""
         return {}

@@ -28,6 +28,8 @@ class EmulatedFamily(abc.ABC):
     link_faults: ClassVar[Mapping[str, FaultValue]] = {}
     #: variants served over HTTP (``kkt-emu serve --http``) rather than over a byte pipe
     http_variants: ClassVar[tuple[str, ...]] = ()
+    #: variants that are not served over a pty (a network protocol that a serial line cannot carry safely)
+    network_only_variants: ClassVar[tuple[str, ...]] = ()
 
     @abc.abstractmethod
     def models(self) -> list[ModelInfo]:

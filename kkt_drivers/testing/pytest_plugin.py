@@ -133,6 +133,8 @@ def device_targets(config: pytest.Config) -> list[Target]:
             query = "&".join(f"{k}={v}" for k, v in family.variant_options(variant).items())
             label = name if len(family.variants) == 1 else f"{name}-{variant}"
             for attachment in attachments:
+                if attachment == "pty" and not family.variant_over_serial(variant):
+                    continue  # a protocol that cannot run over a serial line (Меркурий's driver service)
                 url = f"{ATTACHMENT_SCHEMES[attachment]}://{name}" + (f"?{query}" if query else "")
                 targets.append(Target(url, name, f"{label}-{attachment}", True))
     return targets

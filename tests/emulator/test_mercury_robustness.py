@@ -5,6 +5,8 @@ device-side links."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +17,7 @@ from kkt_emu.core.device import VirtualDevice
 from kkt_emu.personalities import connect_to, create_device
 from samples import REGISTRATION
 
-from kkt_drivers import Kkt
+from kkt_drivers import ConfigurationError, Kkt
 from kkt_drivers.protocols.incotex import msk_commands as mc
 from kkt_drivers.protocols.incotex import msk_framer as mf
 from kkt_drivers.protocols.incotex.json_api import CATALOGUE
@@ -112,10 +114,10 @@ def test_device_links_survive_any_bytes(chunks: list[bytes]) -> None:
 
 
 def test_a_damaged_json_length_prefix_is_dropped_after_silence_and_the_same_line_serves_again() -> None:
-    """Over a line that outlives its clients (a pty), a length prefix damaged into megabytes must not swallow
-    every request after it: found by the full fault matrix, where each retry of the driver (every 0.3 s) kept the
-    emulator waiting for the rest of an 8 MB message. Once the line falls silent mid-message, the part is dropped
-    and the next request on the same connection is answered."""
+    """Over a connection that a client keeps (the pty the emulator once served JSON on), a length prefix damaged
+    into megabytes must not swallow every request after it: found by the full fault matrix, where each retry of
+    the driver (every 0.3 s) kept the emulator waiting for the rest of an 8 MB message. Once the line falls
+    silent mid-message, the part is dropped and the next request on the same connection is answered."""
     device = create_device("mercury")
     try:
         connection = connect_to(device, "json")
@@ -130,3 +132,18 @@ def test_a_damaged_json_length_prefix_is_dropped_after_silence_and_the_same_line
         assert device.incidents.total == 0
     finally:
         device.close()
+
+
+def test_the_driver_service_json_is_refused_over_a_serial_line_by_driver_and_emulator() -> None:
+    """The full fault matrix found it: JSON over a pty, a stalled status query asked again, and its second answer
+    read as the next cash-in's ("ok" for cash that had not moved). The protocol has no request ids and only
+    dropping a TCP connection loses a late answer, so a serial line is refused on both sides, before a byte."""
+    with pytest.raises(ConfigurationError) as caught:
+        Kkt.open("emu+pty://mercury?protocol=json")
+    assert "serial line" in str(caught.value) and "protocol=msk" in str(caught.value)
+    assert "последовательной линии" in caught.value.message_ru
+    served = subprocess.run([sys.executable, "-m", "kkt_emu.cli", "serve", "--family", "mercury", "--transport",
+                             "json", "--pty"], capture_output=True, text=True, timeout=30)
+    assert served.returncode == 2 and "--tcp or --http, not --pty" in served.stderr, served.stderr
+    with Kkt.open("emu+tcp://mercury?protocol=json") as kkt:  # over TCP it stays the driver service it is
+        assert kkt.status().family == "mercury"

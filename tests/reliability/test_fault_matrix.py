@@ -67,7 +67,6 @@ BACKENDS = {
     "shtrih-tcp": Backend("emu+tcp://shtrih", 25, 1000, (("nak", 1, 12),)),
     "mercury-msk-pty": Backend("emu+pty://mercury?protocol=msk", 25, 1000, (("keepalives", 1, 6),)),
     "mercury-msk-tcp": Backend("emu+tcp://mercury?protocol=msk", 25, 1000, (("keepalives", 1, 6),)),
-    "mercury-json-pty": Backend("emu+pty://mercury?protocol=json", 25, 1000),
     "mercury-json-tcp": Backend("emu+tcp://mercury?protocol=json", 25, 1000),
 }
 #: the share of operations that get a fault (all but the "none" choice), at least, in a full run

@@ -20,6 +20,9 @@ class MercuryEmulatedFamily(EmulatedFamily):
     link_faults = LINK_FAULTS
     #: variants whose messages are whole JSON documents, so an HTTP attachment can carry them
     http_variants: ClassVar[tuple[str, ...]] = ("json",)
+    #: the driver service is a PC program reached over TCP or HTTP, never a serial line (its JSON has no request
+    #: ids: only dropping the connection loses a late answer)
+    network_only_variants: ClassVar[tuple[str, ...]] = ("json",)
 
     def models(self) -> list[ModelInfo]:
         return models()

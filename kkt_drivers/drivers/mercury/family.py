@@ -99,6 +99,13 @@ class MercuryFamily(Family):
         super().variant_options(variant)
         return {"protocol": variant}
 
+    def variant_over_serial(self, variant: str) -> bool:
+        """The driver service is a program on a PC reached over HTTP or TCP (it drives the register over COM or USB
+        itself); its JSON has no request ids, so after a failure the driver drops the connection to lose a late
+        answer. A serial line cannot be dropped that way: a late answer would be read as the next command's."""
+        super().variant_over_serial(variant)
+        return variant != "json"
+
     def driver_type(self) -> type[DeviceDriver]:
         from .driver import MercuryDriver
 
@@ -127,7 +134,18 @@ class MercuryFamily(Family):
             session = Session(transport, link, hooks=hooks)
             return MskMercuryDriver(session, MskBackend(session, password=options.password))
         from ...protocols.incotex.json_link import JsonLink
+        from ...transport.serial import SerialTransport
         from .service import JsonBackend
+
+        if isinstance(transport, SerialTransport):
+            raise ConfigurationError(
+                f"the driver service's JSON does not travel over a serial line ({transport.address}): it is a "
+                "program on a PC reached over TCP (mercury+tcp://host:port?protocol=json) or HTTP "
+                "(mercury+http://host:port); a register on a serial port speaks MS-K (protocol=msk)",
+                message_ru=f"JSON сервиса драйвера не передаётся по последовательной линии ({transport.address}): "
+                           "сервис — программа на ПК, к ней подключаются по TCP "
+                           "(mercury+tcp://узел:порт?protocol=json) или HTTP (mercury+http://узел:порт); ККТ на "
+                           "последовательном порту говорит на МС-К (protocol=msk)")
 
         link = JsonLink("message" if over_http else "tcp")
         session = Session(transport, link, hooks=hooks)
