@@ -15,10 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from kkt_emu.attach.echo import EchoConnection
+
 __all__ = ["STATUS_TAIL", "MinimalV3Client", "MinimalV3Device"]
 
 
-def _crc8_table(poly: int = 0x31) -> tuple[int, ...]:
+def crc8_table(poly: int = 0x31) -> tuple[int, ...]:
+    """CRC-8 of ATOL v3 (poly 0x31, MSB first), by hand: the baselines' own table (``test_framing.py`` too)."""
     table = []
     for value in range(256):
         crc = value
@@ -28,7 +31,7 @@ def _crc8_table(poly: int = 0x31) -> tuple[int, ...]:
     return tuple(table)
 
 
-_CRC = _crc8_table()
+_CRC = crc8_table()
 _BCD = tuple(bytes(((v // 10) << 4 | v % 10,)) for v in range(100))
 _FROM_BCD = {(v // 10) << 4 | v % 10: v for v in range(100)}
 
@@ -69,14 +72,12 @@ def _packets(buffer: bytearray) -> list[tuple[int, bytes]]:
         del buffer[:start + 4 + len(raw)]
 
 
-class MinimalV3Device:
-    """A device connection for ``ServerLoop`` (the interface of ``EchoConnection``) that answers ``3F``."""
+class MinimalV3Device(EchoConnection):
+    """A device connection for ``ServerLoop`` (the echo's interface, its output queue) that answers ``3F``."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._in = bytearray()
-        self._out = bytearray()
-        self.closed = False
-        self.last_input = time.monotonic()
 
     def receive(self, data: bytes, now: float | None = None) -> None:
         self.last_input = time.monotonic() if now is None else now
@@ -89,20 +90,6 @@ class MinimalV3Device:
                 answer = (b"\x44\x00\x01" + _BCD[now_.year % 100] + _BCD[now_.month] + _BCD[now_.day]
                           + _BCD[now_.hour] + _BCD[now_.minute] + _BCD[now_.second] + STATUS_TAIL)
                 self._out += packet(packet_id, b"\xa1") + packet(0xF0, b"\xa6" + data[2:3] + answer)
-
-    def close(self) -> None:
-        self.closed = True
-
-    def poll(self, now: float | None = None) -> None:
-        return None
-
-    def next_event(self) -> float | None:
-        return None
-
-    def take_output(self, now: float | None = None) -> bytes:
-        out = bytes(self._out)
-        self._out.clear()
-        return out
 
 
 class MinimalV3Client:

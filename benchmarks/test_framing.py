@@ -15,6 +15,7 @@ from __future__ import annotations
 import struct
 
 import pytest
+from minimal_v3 import crc8_table
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from kkt_drivers.protocols.atol import framer_v2, framer_v3
@@ -82,17 +83,7 @@ def baseline_v2_decode(frame: bytes) -> bytes:
 # -- baseline v3: FE LEN0 LEN1 ID <escaped DATA> <escaped CRC>; CRC-8 0x31/0xFF over ID + DATA ---
 
 
-def _crc8_table(poly: int = 0x31) -> tuple[int, ...]:
-    table = []
-    for value in range(256):
-        crc = value
-        for _ in range(8):
-            crc = ((crc << 1) ^ poly) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
-        table.append(crc)
-    return tuple(table)
-
-
-CRC8_TABLE = _crc8_table()
+CRC8_TABLE = crc8_table()
 
 
 def _crc8(data: bytes, crc: int = 0xFF) -> int:
