@@ -130,3 +130,13 @@ def test_a_bad_device_url_is_a_usage_error_naming_the_owner(pytester: pytest.Pyt
                                 "atol+tcp://192.0.2.1:5555?baudrate=9600")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*'baudrate' is an option of serial, *connections, not of atol+tcp:// URLs*"])
+
+
+def test_the_driver_service_json_is_never_a_pty_target(pytester: pytest.Pytester) -> None:
+    """Меркурий's driver service is reached over TCP or HTTP only: its pty pair is left out, the others stay."""
+    pytester.makepyfile(test_sample="def test_any(device_url):\n    assert device_url\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=--emu-families=mercury "
+                                "--emu-attachments=inprocess,pty,tcp --emu-transports=msk,json", "--collect-only", "-q")
+    ids = result.stdout.str()
+    assert "mercury-json-tcp" in ids and "mercury-json-inprocess" in ids and "mercury-msk-pty" in ids, ids
+    assert "mercury-json-pty" not in ids, ids

@@ -40,3 +40,21 @@ def test_user_then_username_name_the_directory_as_the_readme_says(monkeypatch: p
     assert lock_dir().name == "kkt-drivers-bob"
     said = _sentence()
     assert said.index("`$USER`") < said.index("`$USERNAME`") < said.index("uid")
+
+
+def test_a_released_lock_keeps_its_file_and_the_next_holder_reuses_it(tmp_path: Path) -> None:
+    """The README: lock files stay after use, one per address, reused next time (removing one that another process
+    is about to lock would let two processes hold it)."""
+    from kkt_drivers.hostlock import HostLock
+
+    assert "The lock files stay after use" in README
+    first = HostLock("atol+tcp://127.0.0.1:5555", directory=tmp_path)
+    first.acquire()
+    first.release()
+    first.close()
+    assert first.path.exists()
+    second = HostLock("atol+tcp://127.0.0.1:5555", directory=tmp_path)
+    second.acquire()
+    assert second.path == first.path and sorted(tmp_path.iterdir()) == [first.path]
+    second.release()
+    second.close()
