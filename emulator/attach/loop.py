@@ -46,6 +46,9 @@ MAX_CONNECTIONS = 64
 IDLE_TIMEOUT = 600.0
 #: waits shorter than this go through select(), which keeps microseconds (epoll keeps milliseconds)
 SHORT_WAIT = 0.005
+#: selectors that are themselves a descriptor that turns readable when an event is ready
+_POLLABLE = tuple(getattr(selectors, name) for name in ("EpollSelector", "KqueueSelector", "DevpollSelector")
+                  if hasattr(selectors, name))
 logger = logging.getLogger("kkt_emu")
 
 
@@ -67,6 +70,8 @@ class ServerLoop:
         #: network connections refused because ``max_connections`` were open
         self.refused = 0
         self._sel = selectors.DefaultSelector()
+        #: the selector's own descriptor (epoll, kqueue), for waits shorter than a millisecond; None for select()
+        self._sel_fd: int | None = self._sel.fileno() if isinstance(self._sel, _POLLABLE) else None
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         self._sel.register(self._wake_r, selectors.EVENT_READ, None)
@@ -166,9 +171,8 @@ class ServerLoop:
         paced byte due in 0.1 ms would be handed on 0.9 ms late, on every turn of a paced exchange. A short wait
         is done by ``select()`` on the epoll descriptor itself (readable when an event is ready), then the
         events are taken without waiting."""
-        fileno = getattr(self._sel, "fileno", None)
-        if 0 < timeout < SHORT_WAIT and fileno is not None:
-            select.select([fileno()], [], [], timeout)
+        if 0 < timeout < SHORT_WAIT and self._sel_fd is not None:
+            select.select([self._sel_fd], [], [], timeout)
             return self._sel.select(0)
         return self._sel.select(timeout)
 
