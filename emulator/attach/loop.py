@@ -47,8 +47,9 @@ IDLE_TIMEOUT = 600.0
 #: waits shorter than this go through select(), which keeps microseconds (epoll keeps milliseconds)
 SHORT_WAIT = 0.005
 #: selectors that are themselves a descriptor that turns readable when an event is ready
-_POLLABLE = tuple(getattr(selectors, name) for name in ("EpollSelector", "KqueueSelector", "DevpollSelector")
-                  if hasattr(selectors, name))
+_POLLABLE = tuple(kind for kind in (getattr(selectors, name, None)
+                                    for name in ("EpollSelector", "KqueueSelector", "DevpollSelector"))
+                  if kind is not None)
 logger = logging.getLogger("kkt_emu")
 
 
